@@ -1,0 +1,1 @@
+"""Runtime: inputs, periods, crediting, evaluation and the trace."""

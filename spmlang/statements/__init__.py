@@ -1,0 +1,1 @@
+"""Statement models and their renderers (JSON, CSV, text, explain)."""
