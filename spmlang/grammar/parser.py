@@ -1,0 +1,134 @@
+"""Parse plan text into a syntax tree, turning Lark's errors into diagnostics."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+
+import lark
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from spmlang.diagnostics import Diagnostic, Span
+from spmlang.grammar.syntax import PlanSource
+from spmlang.grammar.transformer import PlanTransformer, TransformError
+
+# How expected terminals read in a syntax error; anonymous keywords print as written.
+_TERMINAL_WORDS = {
+    "_NL": "end of line",
+    "NAME": "a name",
+    "NUMBER": "a number",
+    "PERCENT": "a percentage",
+    "MONEY": "an amount with its currency, such as 1_000 USD",
+    "STRING": 'a quoted text such as "Won"',
+    "DATE": "a date such as 2027-01-01",
+    "PERIOD_LABEL": "a period such as 2027-Q1",
+    "BOOL": "true or false",
+    "COMP_OP": "a comparison (=, !=, <, <=, >, >=)",
+    "ADD_OP": "+ or -",
+    "MUL_OP": "* or /",
+    "OTHERWISE": "otherwise",
+    "OPTIONAL": "optional",
+    "ITEMIZED": "itemized",
+    "DEFINEDNESS": "defined or undefined",
+    "YEAR_TO_DATE": "year to date",
+    "$END": "end of file",
+    "_ARROW": "`=>`",
+}
+
+
+@lru_cache(maxsize=1)
+def _parser() -> lark.Lark:
+    grammar = resources.files("spmlang.grammar").joinpath("plan.lark").read_text(encoding="utf-8")
+    return lark.Lark(
+        grammar,
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=True,
+        maybe_placeholders=True,
+    )
+
+
+def _describe_terminal(name: str) -> str:
+    if name in _TERMINAL_WORDS:
+        return _TERMINAL_WORDS[name]
+    try:
+        pattern = _parser().get_terminal(name).pattern
+    except KeyError:
+        return name.lower()
+    return f"`{pattern.value}`"
+
+
+def _expected_text(expected: set[str]) -> str:
+    words = sorted({_describe_terminal(name) for name in expected})
+    if len(words) > 8:
+        words = words[:8] + ["..."]
+    return ", ".join(words)
+
+
+def _syntax_help(text: str, err: UnexpectedInput) -> str:
+    line = text.splitlines()[err.line - 1] if 0 < err.line <= len(text.splitlines()) else ""
+    rest = line[err.column - 1:] if err.column > 0 else ""
+    if isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else ""
+        if char == "$":
+            return "write amounts with the currency code after the number, e.g. 1_500 USD"
+        if char == "'":
+            return 'quote text with double quotes, e.g. "Won"'
+        if char == "," and rest[1:4].isdigit():
+            return "group digits with underscores (100_000) or not at all; commas separate items"
+        return "remove or fix the character; see docs/language.md for the statement forms"
+    if isinstance(err, UnexpectedToken):
+        if err.token.type == "$END":
+            return "the file ends in the middle of a statement; finish the line"
+        if err.token.type == "NUMBER" and "," in line and line[: err.column - 1].rstrip().endswith(","):
+            return "group digits with underscores (100_000) or not at all; commas separate items"
+        if err.token.type == "_NL":
+            return "the line stops early; complete the statement"
+    return "see docs/language.md for the statement forms"
+
+
+def _syntax_diagnostic(file: str, text: str, err: UnexpectedInput) -> Diagnostic:
+    line, column = max(err.line, 1), max(err.column, 1)
+    width = 1
+    if isinstance(err, UnexpectedToken):
+        token = err.token
+        if token.type == "$END":
+            found = "end of file"
+        elif token.type == "_NL":
+            found = "end of line"
+        else:
+            found = f"`{token.value}`"
+            width = max(1, len(str(token.value).splitlines()[0]) if str(token.value) else 1)
+        message = f"unexpected {found}; expected {_expected_text(set(err.expected))}"
+    elif isinstance(err, UnexpectedCharacters):
+        char = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
+        message = f"unexpected character `{char}`"
+        allowed = set(err.allowed or ())
+        if allowed:
+            message += f"; expected {_expected_text(allowed)}"
+    elif isinstance(err, UnexpectedEOF):
+        message = "unexpected end of file"
+    else:  # pragma: no cover - Lark raises only the three kinds above
+        message = str(err)
+    span = Span(file, line, column, line, column + width)
+    return Diagnostic("E001", f"syntax error: {message}", span, help=_syntax_help(text, err))
+
+
+def parse_plan(text: str, file: str = "<plan>") -> tuple[PlanSource | None, list[Diagnostic]]:
+    """Parse plan text; return the syntax tree, or None with the diagnostics found."""
+    if not text.endswith("\n"):
+        text_for_parser = text + "\n"
+    else:
+        text_for_parser = text
+    try:
+        tree = _parser().parse(text_for_parser)
+    except UnexpectedInput as err:
+        return None, [_syntax_diagnostic(file, text_for_parser, err)]
+    transformer = PlanTransformer(file, text_for_parser)
+    try:
+        statements = transformer.transform(tree)
+    except lark.exceptions.VisitError as err:
+        if isinstance(err.orig_exc, TransformError):
+            return None, [err.orig_exc.diagnostic]
+        raise
+    return PlanSource(file=file, text=text, statements=tuple(statements)), list(transformer.diagnostics)
