@@ -30,7 +30,6 @@ _TERMINAL_WORDS = {
     "OPTIONAL": "optional",
     "ITEMIZED": "itemized",
     "DEFINEDNESS": "defined or undefined",
-    "YEAR_TO_DATE": "year to date",
     "$END": "end of file",
     "_ARROW": "`=>`",
 }

@@ -162,19 +162,16 @@ class PlanTransformer(Transformer):
     # ---- definitions ----------------------------------------------------
 
     def measure(self, meta, children):
-        name, aggregate, expr, where, window = children
+        name, aggregate, expr, where = children
         return s.Measure(
             name=str(name),
             aggregate=str(aggregate),
             aggregate_span=self._tspan(aggregate),
             expr=expr,
             where=where,
-            window=window or "period",
+            window="period",
             span=self._tspan(name),
         )
-
-    def window(self, meta, children):
-        return "year_to_date"
 
     def let(self, meta, children):
         name, value = children
