@@ -372,7 +372,8 @@ class Checker:
 
     def check_measure(self, st: s.Measure) -> str:
         ledger = self.out.ledger
-        text = self.exprs.text(st.span)
+        line = self.lines[st.span.line - 1] if st.span.line <= len(self.lines) else ""
+        text = line.split("=", 1)[1].split("#", 1)[0].strip() if "=" in line else st.name
         if st.aggregate not in AGGREGATES:
             self.error("E330", f"`{st.aggregate}` is not an aggregate", st.aggregate_span,
                        help=self.suggest(st.aggregate, AGGREGATES) or f"use one of {', '.join(AGGREGATES)}")
