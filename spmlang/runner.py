@@ -1,0 +1,290 @@
+"""Run a plan over a ledger and a roster: the whole pipeline behind ``spm run``.
+
+Output goes to a temporary folder next to ``--out`` and is moved into place
+only when every statement was written, so a failed run leaves no partial set.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from spmlang import ir
+from spmlang.compiler import compile_file
+from spmlang.diagnostics import InputError, PlanError
+from spmlang.money import decimal_context
+from spmlang.runtime.crediting import CreditResult, Reconciliation, credit
+from spmlang.runtime.evaluate import Credit, PayeeEvaluator
+from spmlang.runtime.inputs import FieldSpec, Rejection, Table, load_table, parse_value
+from spmlang.runtime.periods import Period, parse_period, periods_between
+from spmlang.runtime.values import Value, value_text
+from spmlang.statements.build import build_statement
+from spmlang.statements.models import InputFile, Statement
+from spmlang.statements.render_csv import payout_lines_csv
+from spmlang.statements.render_json import statement_to_json
+from spmlang.statements.render_text import statement_to_text
+
+FORMATS = ("json", "csv", "text")
+MANIFEST = "manifest.json"
+
+
+class RejectedRows(Exception):
+    """The ledger has rows that could not be used and no rejects file was given."""
+
+    def __init__(self, path: str, rejections: list[Rejection]):
+        self.path = path
+        self.rejections = rejections
+        super().__init__(f"{path}: {len(rejections)} rejected cells")
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    plan: str
+    roster: str
+    out: str
+    ledger: str | None = None
+    period: str | None = None
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    formats: tuple[str, ...] = FORMATS
+    rejects: str | None = None
+    params: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass
+class RunResult:
+    statements: list[Statement]
+    reconciliation: Reconciliation | None
+    rejections: list[Rejection]
+    out: str
+    files: list[str] = field(default_factory=list)
+
+
+def field_spec(decl: ir.FieldDecl, plan: ir.Plan) -> FieldSpec:
+    ratings = tuple(e.key for e in plan.rubrics[decl.rubric].entries) if decl.rubric else ()
+    return FieldSpec(
+        name=decl.name, column=decl.column, type=decl.unit, optional=decl.optional,
+        date_format=decl.date_format, decimal_comma=decl.decimal_comma, ratings=ratings, line=decl.span.line,
+    )
+
+
+def select_periods(plan: ir.Plan, options: RunOptions) -> list[Period]:
+    if options.period and (options.date_from or options.date_to):
+        raise InputError("give either --period or --from/--to, not both")
+    if options.period:
+        try:
+            periods = [parse_period(options.period, plan.period)]
+        except ValueError as err:
+            raise InputError(f"--period: {err}") from None
+    elif options.date_from and options.date_to:
+        if options.date_to < options.date_from:
+            raise InputError(f"--to {options.date_to} is before --from {options.date_from}; swap them")
+        periods = periods_between(options.date_from, options.date_to, plan.period)
+    else:
+        raise InputError("say which period to run: --period (e.g. 2027-Q1) or --from DATE --to DATE")
+    for period in periods:
+        if (plan.effective_end and period.start > plan.effective_end) or (
+                plan.effective_start and period.last_day < plan.effective_start):
+            raise InputError(
+                f"period {period.label} is outside the plan's effective dates "
+                f"({plan.effective_start} through {plan.effective_end})")
+    return periods
+
+
+def parse_params(plan: ir.Plan, pairs: tuple[tuple[str, str], ...]) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for name, text in pairs:
+        decl = plan.params.get(name)
+        if decl is None:
+            known = ", ".join(plan.params) or "none"
+            raise InputError(f"--param {name}: the plan has no parameter `{name}` (parameters: {known})")
+        unit = decl.value.unit
+        spec_type = {"count": "number"}.get(unit, unit)
+        try:
+            values[name] = parse_value(text, FieldSpec(name=name, column=name, type=spec_type))
+        except ValueError as err:
+            raise InputError(f"--param {name}={text}: {err}") from None
+    return values
+
+
+def load_roster(plan: ir.Plan, path: str) -> tuple[Table, dict[str, dict[str, Value]]]:
+    fields = [field_spec(f, plan) for f in plan.roster.fields]
+    table = load_table(path, fields, role="roster")
+    if table.rejections:
+        lines = [f"  row {r.row}, column {r.column or '(row)'}: {r.value!r}: {r.reason}" for r in table.rejections]
+        raise InputError(f'roster "{path}" has {len(table.rejections)} bad cells; fix them and run again:\n'
+                         + "\n".join(lines))
+    payees: dict[str, dict[str, Value]] = {}
+    first: dict[str, int] = {}
+    for row in table.rows:
+        payee = row.values.get("id")
+        if payee is None:
+            raise InputError(f'roster "{path}" row {row.number}: missing payee id')
+        payee = str(payee)
+        if payee in payees:
+            raise InputError(f'roster "{path}" row {row.number}: payee {payee} is listed twice '
+                             f"(first at row {first[payee]}); keep one row per payee")
+        first[payee] = row.number
+        payees[payee] = dict(row.values)
+    if not payees:
+        raise InputError(f'roster "{path}" lists no payees')
+    return table, payees
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "payee"
+
+
+def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
+    """Load the inputs, credit the ledger, and evaluate one statement per payee and period."""
+    periods = select_periods(plan, options)
+    params = parse_params(plan, options.params)
+    roster_table, payees = load_roster(plan, options.roster)
+    inputs = [InputFile(role="plan", path=options.plan, sha256=plan.sha256)]
+    credited: CreditResult | None = None
+    if plan.ledger is not None:
+        if options.ledger is None:
+            raise InputError(f"the plan reads ledger `{plan.ledger.name}`; give it with --ledger FILE")
+        if plan.ledger.field("date") is None and len(periods) > 1:
+            raise InputError(f"ledger `{plan.ledger.name}` has no date field, so a run covers one period; "
+                             "use --period")
+        ledger_table = load_table(options.ledger, [field_spec(f, plan) for f in plan.ledger.fields], role="ledger")
+        inputs.append(InputFile(role="ledger", path=options.ledger, sha256=ledger_table.sha256))
+        with decimal_context():
+            credited = credit(plan, ledger_table, set(payees), periods, params)
+        if credited.rejections and options.rejects is None:
+            raise RejectedRows(options.ledger, credited.rejections)
+    elif options.ledger is not None:
+        raise InputError("the plan declares no ledger, so --ledger is not used; remove it")
+    inputs.append(InputFile(role="roster", path=options.roster, sha256=roster_table.sha256))
+
+    statements: list[Statement] = []
+    with decimal_context():
+        for payee in sorted(payees):
+            attributes = payees[payee]
+            for period in periods:
+                credits: list[Credit] = credited.credits.get((payee, period.label), []) if credited else []
+                result = PayeeEvaluator(plan, payee, attributes, credits, period.label, params).run()
+                statements.append(build_statement(plan, options.plan, inputs, payee, attributes, period, credits,
+                                                  result))
+    return RunResult(statements, credited.reconciliation if credited else None,
+                     credited.rejections if credited else [], options.out)
+
+
+def _prepare_out(out: Path) -> None:
+    if out.exists():
+        if not out.is_dir():
+            raise InputError(f"--out {out} is a file; give a folder")
+        if any(out.iterdir()) and not (out / MANIFEST).exists():
+            raise InputError(f"--out {out} is not empty and was not written by spm; choose a new folder")
+
+
+def write_outputs(result: RunResult, options: RunOptions, plan: ir.Plan) -> list[str]:
+    """Write statements, payout lines, manifest and rejects; replace ``out`` only at the end."""
+    out = Path(options.out)
+    _prepare_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    files: list[str] = []
+    try:
+        names: set[str] = set()
+        for statement in result.statements:
+            stem = f"{_slug(statement.payee)}_{statement.period.label}"
+            while stem in names:
+                stem += "_"
+            names.add(stem)
+            if "json" in options.formats:
+                files.append(_write(staging, f"statements/{stem}.json", statement_to_json(statement)))
+            if "text" in options.formats:
+                files.append(_write(staging, f"statements/{stem}.txt", statement_to_text(statement)))
+        if "csv" in options.formats:
+            files.append(_write(staging, "payouts.csv", payout_lines_csv(result.statements)))
+        files.append(_write(staging, MANIFEST, manifest_json(result, options, plan, files)))
+        if options.rejects is not None:
+            write_rejects(options.rejects, result.rejections)
+        if out.exists():
+            backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, backup / "previous")
+            os.replace(staging, out)
+            shutil.rmtree(backup, ignore_errors=True)
+        else:
+            os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return files
+
+
+def _write(folder: Path, relative: str, text: str) -> str:
+    path = folder / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8", newline="\n")
+    return relative
+
+
+def write_rejects(path: str, rejections: list[Rejection]) -> None:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["row", "column", "value", "reason"])
+    for r in rejections:
+        writer.writerow([r.row, r.column, r.value, r.reason])
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(buffer.getvalue(), encoding="utf-8", newline="\n")
+
+
+def reconciliation_dict(recon: Reconciliation | None) -> dict | None:
+    if recon is None:
+        return None
+
+    def bucket(b):
+        return {"rows": b.rows, "amount": value_text(b.amount)}
+
+    return {
+        "amount_field": recon.amount_field,
+        "read": bucket(recon.read),
+        "credited": bucket(recon.credited),
+        "excluded": {k: bucket(v) for k, v in recon.excluded.items()},
+        "rejected": {k: bucket(v) for k, v in recon.rejected.items()},
+        "rows_with_unreadable_amount": recon.unreadable_amounts,
+        "balanced": recon.balances(),
+    }
+
+
+def manifest_json(result: RunResult, options: RunOptions, plan: ir.Plan, files: list[str]) -> str:
+    total = sum((Decimal(s.total) for s in result.statements), Decimal(0))
+    manifest = {
+        "plan": {"name": plan.name, "version": plan.version, "file": options.plan, "sha256": plan.sha256},
+        "inputs": [i.model_dump() for i in (result.statements[0].inputs if result.statements else [])],
+        "periods": sorted({s.period.label for s in result.statements}),
+        "statements": len(result.statements),
+        "total_payout": value_text(total),
+        "currency": plan.currency,
+        "reconciliation": reconciliation_dict(result.reconciliation),
+        "files": sorted(files),
+    }
+    return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+
+
+def run(options: RunOptions) -> RunResult:
+    """Compile the plan, evaluate every statement, and write the outputs."""
+    for fmt in options.formats:
+        if fmt not in FORMATS:
+            raise InputError(f"--format {fmt}: unknown format; use any of {', '.join(FORMATS)}")
+    compiled = compile_file(options.plan)
+    if not compiled.ok:
+        raise PlanError([d for d in compiled.diagnostics if d.is_error])
+    plan = compiled.plan
+    result = evaluate_run(plan, options)
+    result.files = write_outputs(result, options, plan)
+    return result
