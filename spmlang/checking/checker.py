@@ -294,6 +294,9 @@ class Checker:
         for ex in st.excludes:
             condition = self.exprs.check(ex.condition, Scope(ledger=ledger, ledger_name=st.name))
             self.exprs.require_bool(condition, "`exclude ... when`")
+            for ref in _payee_refs(condition):
+                self.error("E334", f"`exclude` rules read one row, but `{ref.name}` is a payee-level {ref.kind}",
+                           ref.span, help="use the ledger's fields, parameters and literals in an exclude rule")
             excludes.append(ir.ExcludeRule(ex.label, condition, ex.span))
         self.out.ledger = ir.LedgerDecl(st.name, tuple(fields), tuple(excludes), st.span)
 
@@ -512,6 +515,28 @@ class Checker:
             total = sum(values) * 100
             self.error("W400", f"component weights add up to {total.normalize():f}%, not 100%", weights[-1].span,
                        help="check the weights; this is allowed, but usually a mistake", level="warning")
+
+
+def _payee_refs(expr: ir.Expr) -> list[ir.Ref]:
+    """References to payee-level values (other than parameters) inside an expression."""
+    found: list[ir.Ref] = []
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, ir.Ref):
+            if node.kind != "param":
+                found.append(node)
+            continue
+        if isinstance(node, ir.TierValue):
+            continue
+        for name in ("left", "right", "operand", "condition", "then", "otherwise", "value", "fallback", "rating",
+                     "key"):
+            child = getattr(node, name, None)
+            if child is not None and not isinstance(child, (str, bool)) and hasattr(child, "span"):
+                stack.append(child)
+        for child in getattr(node, "operands", ()) + getattr(node, "args", ()):
+            stack.append(child)
+    return found
 
 
 def check_plan(source: s.PlanSource) -> tuple[CheckedPlan, list[Diagnostic]]:
