@@ -307,6 +307,7 @@ class PayDecl:
     itemized: bool
     span: Span
     text: str
+    fallback: Expr | None = None  # paid when the tiered or rated payout is undefined
 
 
 @dataclass(frozen=True)

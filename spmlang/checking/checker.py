@@ -487,7 +487,11 @@ class Checker:
             self.error("E333", "`itemized` splits a payout across the deals of a `sum` measure, "
                        f"but `{base.text}` is not one", base.span,
                        help="apply the rate to a measure such as `measure bookings = sum deals.amount`")
-        return ir.PayDecl(value, base, tiers_name, pay.itemized, pay.span, text)
+        fallback = None
+        if pay.fallback is not None:
+            fallback = self.exprs.check(pay.fallback, Scope())
+            self.require_money(fallback, f"the `otherwise` amount of component `{component}`", "E202")
+        return ir.PayDecl(value, base, tiers_name, pay.itemized, pay.span, text, fallback)
 
     def require_money(self, value: ir.Expr, what: str, code: str) -> None:
         if value.unit not in ("money", "error") and not self.exprs.is_zero_literal(value):

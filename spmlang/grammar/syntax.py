@@ -241,6 +241,7 @@ class Pay:
     base: Expr | None  # ``pay RATE applied to BASE``
     itemized: bool
     span: Span
+    fallback: Expr | None = None  # ``... otherwise EXPR``: paid when the payout is undefined
 
 
 @dataclass(frozen=True)

@@ -221,8 +221,8 @@ class PlanTransformer(Transformer):
         )
 
     def pay(self, meta, children):
-        value, base, itemized = children
-        return s.Pay(value, base, itemized is not None, self._line_span(meta))
+        value, base, itemized, _, fallback = children
+        return s.Pay(value, base, itemized is not None, self._line_span(meta), fallback)
 
     def _clause(self, kind, meta, children):
         return s.Clause(kind, children[0], self._line_span(meta))

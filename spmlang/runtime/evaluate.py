@@ -388,6 +388,17 @@ class PayeeEvaluator:
     # ---- components -----------------------------------------------------
 
     def pay(self, component: ir.ComponentDecl) -> tuple[Value, TraceNode, list[tuple[str, Decimal]]]:
+        value, trace, items = self.pay_value(component)
+        fallback = component.pay.fallback
+        if value is not None or fallback is None:
+            return value, trace, items
+        with self.frame() as children:
+            value = self.eval(fallback)
+        return value, tr.node("pay", "expression", value, "money", component.pay.text, component.pay.span,
+                              note=f"the payout is undefined, so `otherwise {fallback.text}` applies",
+                              children=[trace, *children]), []
+
+    def pay_value(self, component: ir.ComponentDecl) -> tuple[Value, TraceNode, list[tuple[str, Decimal]]]:
         pay = component.pay
         items: list[tuple[str, Decimal]] = []
         with self.frame() as children:
@@ -423,7 +434,7 @@ class PayeeEvaluator:
         if value is None:
             raise self.fail(f"component `{decl.name}` has no value because `{decl.pay.text}` is undefined",
                             decl.pay.span,
-                            help="say what to pay in that case with `otherwise`, e.g. `... otherwise 0 USD`")
+                            help="say what to pay in that case, e.g. `pay ... otherwise 0 USD`")
         altered = False
         if decl.weight is not None:
             with self.frame() as children:
