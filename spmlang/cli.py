@@ -102,13 +102,19 @@ def print_reconciliation(recon: Reconciliation, ledger: str) -> None:
     click.echo(f"Reconciliation of {ledger}{field}")
 
     def row(label: str, bucket) -> None:
-        amount = bucket.amount if bucket.amount.as_tuple().exponent <= -2 else bucket.amount.quantize(Decimal("0.01"))
-        click.echo(f"  {label:<44} {bucket.rows:>9,} rows {format_amount(str(amount)):>18}")
+        if recon.amount_field is None:
+            shown = "-"
+        else:
+            amount = bucket.amount
+            if amount.as_tuple().exponent > -2:
+                amount = amount.quantize(Decimal("0.01"))
+            shown = format_amount(str(amount))
+        click.echo(f"  {label:<44} {bucket.rows:>9,} rows {shown:>18}")
 
     row("read", recon.read)
     row("credited", recon.credited)
     for rule, bucket in recon.excluded.items():
-        row(f"excluded: {rule}", bucket)
+        row(f"excluded: {rule}"[:44], bucket)
     for reason, bucket in recon.rejected.items():
         row(f"rejected: {reason}"[:44], bucket)
     if recon.unreadable_amounts:

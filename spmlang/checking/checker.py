@@ -248,6 +248,7 @@ class Checker:
             elif rubric_ok and isinstance(self.decls.get(f.type_name), s.Rubric):
                 unit, rubric = "rating", f.type_name
             else:
+                unit = "error"  # keeps uses of the field from adding follow-on unit errors
                 candidates = list(FIELD_TYPES) + [n for n, d in self.decls.items() if isinstance(d, s.Rubric)]
                 self.error("E115", f"`{f.type_name}` is not a field type", f.type_span,
                            help=self.suggest(f.type_name, candidates) or f"use one of {', '.join(candidates)}")

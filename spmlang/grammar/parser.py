@@ -22,7 +22,6 @@ _TERMINAL_WORDS = {
     "STRING": 'a quoted text such as "Won"',
     "DATE": "a date such as 2027-01-01",
     "PERIOD_LABEL": "a period such as 2027-Q1",
-    "BOOL": "true or false",
     "COMP_OP": "a comparison (=, !=, <, <=, >, >=)",
     "ADD_OP": "+ or -",
     "MUL_OP": "* or /",

@@ -194,8 +194,11 @@ class PlanTransformer(Transformer):
     def above_bound(self, meta, children):
         return s.Bound(children[0], False)
 
-    def unbounded_below(self, meta, children):
-        return s.Bound(None, False)
+    def below_band(self, meta, children):
+        upper, value = children
+        span = self._line_span(meta)
+        written = self.lines[span.line - 1][span.column - 1:] if span.line <= len(self.lines) else ""
+        return s.Band(s.Bound(None, False), s.Bound(upper, False), value, span, written.split("=>", 1)[0].strip())
 
     def to_bound(self, meta, children):
         return s.Bound(children[0], False)
@@ -353,7 +356,10 @@ class PlanTransformer(Transformer):
     def percent(self, meta, children):
         (token,) = children
         digits = str(token).rstrip("%").strip()
-        return s.Literal(_number(digits) / 100, "percent", str(token), self._tspan(token))
+        # Shift the exponent by hand: division or scaleb would round to the context's precision.
+        sign, digits_tuple, exponent = _number(digits).as_tuple()
+        value = Decimal((sign, digits_tuple, exponent - 2))
+        return s.Literal(value, "percent", str(token), self._tspan(token))
 
     def money(self, meta, children):
         (token,) = children
@@ -369,9 +375,11 @@ class PlanTransformer(Transformer):
         (token,) = children
         return s.Literal(self._date(token), "date", str(token), self._tspan(token))
 
-    def boolean(self, meta, children):
-        (token,) = children
-        return s.Literal(str(token) == "true", "bool", str(token), self._tspan(token))
+    def true_literal(self, meta, children):
+        return s.Literal(True, "bool", "true", self._span(meta))
+
+    def false_literal(self, meta, children):
+        return s.Literal(False, "bool", "false", self._span(meta))
 
     def _date(self, token: Token) -> datetime.date:
         try:

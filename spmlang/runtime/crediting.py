@@ -182,4 +182,7 @@ def credit(
         )
         recon.credited.add(amount)
         recon.read.add(amount)
+    # Excluded buckets in plan order, then the run's own rules, whatever order rows came in.
+    order = [rule.label for rule in ledger.excludes] + [OUTSIDE_PLAN, OUTSIDE_RUN]
+    recon.excluded = {label: recon.excluded[label] for label in order if label in recon.excluded}
     return CreditResult(credits, rejections, recon)

@@ -52,6 +52,21 @@ class PayeeResult:
     trace: list[TraceNode]
 
 
+def _scale_items(items: list[tuple[str, Decimal]], before: Decimal, after: Decimal) -> list[tuple[str, Decimal]]:
+    """Scale per-deal amounts when a cap or floor changes the line, keeping their sum exact.
+
+    Each item keeps its proportion of the line; the last item takes what
+    division leaves over, so the items add up to ``after`` exactly.
+    """
+    if not items:
+        return items
+    if before == 0:
+        return [(cid, ZERO) for cid, _ in items[:-1]] + [(items[-1][0], after)]
+    scaled = [(cid, amount * after / before) for cid, amount in items[:-1]]
+    rest = after - sum((amount for _, amount in scaled), ZERO)
+    return scaled + [(items[-1][0], rest)]
+
+
 def _truthy(value: Value) -> bool | None:
     return None if value is None else bool(value)
 
@@ -457,6 +472,7 @@ class PayeeEvaluator:
                                  children=children))
             if not passed:
                 value, altered = ZERO, True
+                items = [(cid, ZERO) for cid, _ in items]
                 break
         if not altered or value != ZERO:
             for bound in decl.caps + decl.floors:
@@ -471,6 +487,7 @@ class PayeeEvaluator:
                 steps.append(tr.node(bound.kind, bound.kind, limit, "money", bound.value.text, bound.span,
                                      note=note, children=children))
                 if applies:
+                    items = _scale_items(items, value, limit)
                     value, altered = limit, True
         self.component_items[decl.name] = items
         self.component_altered[decl.name] = altered
@@ -490,7 +507,12 @@ class PayeeEvaluator:
         for decl in plan.components.values():
             value, trace = self.definition(decl.name)
             items = self.component_items.get(decl.name, [])
-            rounded_items = [(cid, amount, self.round(amount)) for cid, amount in items]
+            # Items are rounded one by one only where the plan rounds per transaction; elsewhere
+            # they show the unrounded share of the line, which is rounded once.
+            if level == "transaction":
+                rounded_items = [(cid, amount, self.round(amount)) for cid, amount in items]
+            else:
+                rounded_items = [(cid, amount, amount) for cid, amount in items]
             if level == "transaction" and rounded_items and not self.component_altered[decl.name]:
                 amount = sum((r for _, _, r in rounded_items), ZERO)
                 note = "each transaction rounded, then added"

@@ -10,7 +10,7 @@ cell text and never pass through float.
 
 Problems with the file as a whole (not found, not UTF-8, a declared column
 missing from the header) raise ``InputError`` with a message that names the
-file and says what to do. Problems in a cell become ``Rejection`` values.
+file and the fix. Problems in a cell become ``Rejection`` values.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Sequence
 
 from spmlang.diagnostics import InputError
 from spmlang.money import PRECISION
@@ -49,26 +49,26 @@ class FieldSpec:
     date_format: str = "iso"  # "iso", "us", or a strftime pattern such as "%d.%m.%Y"
     decimal_comma: bool = False  # "1.234,56" style for money, number and percent
     ratings: tuple[str, ...] = ()  # allowed keys of a "rating" field, as in the plan's rubric
-    line: int = 0  # plan line that declares the field, for messages; 0 if unknown
+    line: int = 0  # plan line that declares the field, shown in messages (0 if unknown)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a million rows each save the __dict__
 class Row:
     """A record whose every declared field parsed."""
 
-    number: int  # physical line where the record starts; the header is line 1
+    number: int  # physical line where the record starts (the header is line 1)
     values: dict[str, object]  # field name -> Decimal | date | str | bool | None
     raw: dict[str, str]  # field name -> cell text as read
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Rejection:
     """A cell, or a whole record, that could not be read."""
 
     row: int
     column: str  # source column header; "" when the whole record is at fault
     value: str  # cell text as read
-    reason: str  # plain words that say what is wrong and how to write it
+    reason: str  # explanation of the problem in plain words, with a valid form of the value
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Table:
     path: str
     sha256: str  # hex digest of the file's raw bytes
     rows: list[Row]
-    rejections: list[Rejection]  # in file order; a record with any rejection is not in rows
+    rejections: list[Rejection]  # in file order, and a record with any rejection is left out of rows
     rejected_rows: dict[int, list[Rejection]]  # row number -> its rejections
     read: int  # data records read, not counting the header and blank lines
 
@@ -93,8 +93,8 @@ _PLAIN_COMMA = re.compile(r"-?[0-9]{1,18}(?:,[0-9]{1,15})?")
 
 # Digits with optional thousands separators in groups of three, and an optional
 # fraction. Built for each choice of decimal separator.
-_GROUPED_DOT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?|\.[0-9]+")
-_GROUPED_COMMA = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]+)?|,[0-9]+")
+_GROUPED_DOT = re.compile(r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]*)?|\.[0-9]+")
+_GROUPED_COMMA = re.compile(r"(?:[0-9]{1,3}(?:\.[0-9]{3})+|[0-9]+)(?:,[0-9]*)?|,[0-9]+")
 
 _EXPONENT = re.compile(r"[0-9.,]*[0-9][eE][+-]?[0-9]+")
 _CURRENCY_CODE_PREFIX = re.compile(r"([A-Z]{3})(?![A-Za-z])")
@@ -106,8 +106,8 @@ _NOT_A_NUMBER = {"nan", "snan", "inf", "infinity"}
 class _AmountStyle:
     """Separators and message wording for one kind of amount."""
 
-    what: str  # "amount", "number" or "percentage", used in reasons
-    a_what: str  # the same noun with its article, e.g. "an amount"
+    noun: str  # "amount", "number" or "percentage", used in reasons
+    noun_with_article: str  # e.g. "an amount"
     example: str  # a valid example in this style
     decimal_comma: bool
     allow_currency: bool
@@ -142,7 +142,7 @@ def _take_currency(text: str) -> tuple[str, str]:
 
 
 def _read_amount(text: str, style: _AmountStyle) -> tuple[Decimal | None, str]:
-    """Parse an amount cell in any accepted form; return the value and its currency marker.
+    """Parse an amount cell in any accepted form and return the value and its currency marker.
 
     Accepts, in any order around the digits, at most one sign, one currency
     marker and one pair of accounting parentheses: "-$12", "$-12", "(1,234.56)",
@@ -172,7 +172,7 @@ def _read_amount(text: str, style: _AmountStyle) -> tuple[Decimal | None, str]:
             break
 
     if currency and not style.allow_currency:
-        raise ValueError(f'{style.a_what} has no currency; remove "{currency}"')
+        raise ValueError(f'{style.noun_with_article} has no currency; remove "{currency}"')
     if parentheses and sign:
         raise ValueError(
             "write a negative amount with parentheses or with a minus sign, not both"
@@ -193,7 +193,9 @@ def _read_amount(text: str, style: _AmountStyle) -> tuple[Decimal | None, str]:
 
     value = Decimal(digits)
     if sign == "-" or parentheses:
-        value = -value
+        # copy_negate is exact. Unary minus would round to the current
+        # context's precision, which is 28 digits by default.
+        value = value.copy_negate()
     if not value:
         value = value.copy_abs()  # so that "-0.00" reads as 0.00
     return value, currency
@@ -203,11 +205,11 @@ def _explain_bad_amount(body: str, style: _AmountStyle) -> str:
     """Return the rejection reason for the digits part of an amount that did not match."""
     decimal_separator, group_separator = (",", ".") if style.decimal_comma else (".", ",")
     general = (
-        f"not a valid {style.what}; write digits with an optional minus sign, "
+        f"not a valid {style.noun}; write digits with an optional minus sign, "
         f"e.g. {style.example}"
     )
     if not body:
-        return f"no digits; write {style.a_what} such as {style.example}"
+        return f"no digits; write {style.noun_with_article} such as {style.example}"
     if body.lower() in _NOT_A_NUMBER:
         return general
     if _EXPONENT.fullmatch(body):
@@ -217,28 +219,39 @@ def _explain_bad_amount(body: str, style: _AmountStyle) -> str:
         return general
     if body.count(decimal_separator) > 1:
         name = "decimal comma" if style.decimal_comma else "decimal point"
-        return f"more than one {name}; write {style.a_what} such as {style.example}"
+        return f"more than one {name}; write {style.noun_with_article} such as {style.example}"
     if group_separator in body:
         reason = (
             "thousands separators must split the digits into groups of three, "
             f"e.g. {'1.234.567,89' if style.decimal_comma else '1,234,567.89'}"
         )
         if not style.decimal_comma and body.count(",") == 1 and "." not in body:
-            reason += "; if the comma is the decimal separator, declare the field with decimal comma"
+            reason += (
+                '; if the comma is the decimal separator, give the field the format "1.234,56" in the plan'
+            )
         return reason
     return general
 
 
 def _plain_form_of_exponent(body: str, style: _AmountStyle) -> str:
-    """Return ' such as 100000' for "1e5", or "" when the plain form cannot be shown."""
-    digits = body.replace(".", "").replace(",", ".") if style.decimal_comma else body.replace(",", "")
+    """Return ' 100000 instead of 1e5' for "1e5", or "" when the plain form would not fit a message."""
+    if style.decimal_comma:
+        if "." in body:  # a thousands separator next to an exponent has no clear reading
+            return ""
+        digits = body.replace(",", ".")
+    else:
+        if "," in body:
+            return ""
+        digits = body
     try:
         value = Decimal(digits)
     except ArithmeticError:
         return ""
-    text = format(value, "f")
-    if len(text) > 40:
+    # Check the exponent before formatting, because "1e999999" would format
+    # to a million digits.
+    if not -20 <= value.adjusted() <= 20:
         return ""
+    text = format(value, "f")
     if style.decimal_comma:
         text = text.replace(".", ",")
     return f" {text} instead of {body}"
@@ -257,31 +270,24 @@ def _blank(optional: bool) -> None:
     raise ValueError(MISSING_VALUE)
 
 
-def _plain_amount_reader(decimal_comma: bool) -> Callable[[str], Decimal | None]:
-    """Return a function that reads a plain cell such as "1234.56", or returns None for any other text."""
-    is_plain = (_PLAIN_COMMA if decimal_comma else _PLAIN_DOT).fullmatch
-
-    def read_plain(text: str) -> Decimal | None:
-        if not is_plain(text):
-            return None
-        value = Decimal(text.replace(",", ".") if decimal_comma else text)
-        if text[0] == "-" and not value:
-            value = value.copy_abs()  # so that "-0.00" reads as 0.00
-        return value
-
-    return read_plain
+def _read_plain_amount(text: str, decimal_comma: bool) -> Decimal:
+    """Convert a cell that matched _PLAIN_DOT or _PLAIN_COMMA."""
+    value = Decimal(text.replace(",", ".") if decimal_comma else text)
+    if not value:
+        value = value.copy_abs()  # so that "-0.00" reads as 0.00
+    return value
 
 
 def _money_parser(spec: FieldSpec, guard: _CurrencyGuard | None) -> Callable[[str], object]:
     """Return the parser of a money or number field; ``guard`` checks currencies across a column."""
-    read_plain = _plain_amount_reader(spec.decimal_comma)
-    style = _amount_style(spec.type, spec.decimal_comma)
+    decimal_comma = spec.decimal_comma
+    is_plain = (_PLAIN_COMMA if decimal_comma else _PLAIN_DOT).fullmatch
+    style = _amount_style(spec.type, decimal_comma)
     optional = spec.optional
 
     def parse(text: str) -> Decimal | None:
-        value = read_plain(text)
-        if value is not None:
-            return value
+        if is_plain(text):
+            return _read_plain_amount(text, decimal_comma)
         value, currency = _read_amount(text, style)
         if value is None:
             return _blank(optional)
@@ -293,15 +299,19 @@ def _money_parser(spec: FieldSpec, guard: _CurrencyGuard | None) -> Callable[[st
 
 
 def _percent_parser(spec: FieldSpec) -> Callable[[str], object]:
-    """Return the parser of a percent field: "12.5%" reads as 0.125, and "0.125" as written."""
-    read_plain = _plain_amount_reader(spec.decimal_comma)
-    style = _amount_style("percent", spec.decimal_comma)
+    """Return the parser of a percent field: "12.5%" reads as 0.125, and "0.125" as written.
+
+    NOTE: a cell "12.5" without the % sign reads as the fraction 12.5, which is
+    1250%. Nothing here can tell that mistake from a real rate above 100%.
+    """
+    decimal_comma = spec.decimal_comma
+    is_plain = (_PLAIN_COMMA if decimal_comma else _PLAIN_DOT).fullmatch
+    style = _amount_style("percent", decimal_comma)
     optional = spec.optional
 
     def parse(text: str) -> Decimal | None:
-        value = read_plain(text)
-        if value is not None:
-            return value
+        if is_plain(text):
+            return _read_plain_amount(text, decimal_comma)
         body = text.strip()
         if not body.endswith("%"):
             value, _ = _read_amount(body, style)
@@ -315,7 +325,7 @@ def _percent_parser(spec: FieldSpec) -> Callable[[str], object]:
 
 
 class _CurrencyGuard:
-    """Reject amounts in a second currency within one money column.
+    """Currencies seen so far in one money column, used to reject a second currency.
 
     Plans add up a column as one currency, so a ledger that mixes "USD 10" and
     "EUR 10" would be paid on a meaningless sum. Codes are compared with codes
@@ -355,12 +365,18 @@ _DATE_CACHE_SIZE = 100_000  # distinct cell texts per date column
 _EXAMPLE_DATE = date(2017, 3, 25)
 
 
+# strftime directives in the placeholder form that plans and spreadsheets use.
+_DATE_PLACEHOLDERS = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%b": "Mon", "%B": "Month"}
+
+
 def _expected_date_form(date_format: str) -> str:
+    """Return the expected form for messages, e.g. "DD.MM.YYYY such as 25.03.2017"."""
     if date_format == "iso":
         return "YYYY-MM-DD such as 2017-03-25"
     if date_format == "us":
         return "MM/DD/YYYY such as 03/25/2017"
-    return f'"{date_format}" such as {_EXAMPLE_DATE.strftime(date_format)}'
+    form = re.sub(r"%[a-zA-Z]", lambda m: _DATE_PLACEHOLDERS.get(m.group(), m.group()), date_format)
+    return f"{form} such as {_EXAMPLE_DATE.strftime(date_format)}"
 
 
 def _date_parser(spec: FieldSpec) -> Callable[[str], object]:
@@ -405,8 +421,8 @@ def _date_parser(spec: FieldSpec) -> Callable[[str], object]:
     else:
         convert = parse_pattern
 
-    # A ledger repeats a few thousand distinct dates over up to millions of
-    # rows, so converting each distinct text once saves most of the work.
+    # A ledger usually has far fewer distinct dates than rows, so converting
+    # each distinct text once saves most of the work.
     cache: dict[str, date] = {}
 
     def parse(text: str) -> date | None:
@@ -485,7 +501,10 @@ def _rating_parser(spec: FieldSpec) -> Callable[[str], object]:
 
 
 def _check_spec(spec: FieldSpec) -> None:
-    """Raise ValueError when a field declaration cannot be used; the plan checker should catch these first."""
+    """Raise ValueError when a field declaration cannot be used.
+
+    The plan checker is expected to report these before any file is read.
+    """
     if spec.type not in FIELD_TYPES:
         raise ValueError(
             f'field "{spec.name}" has unknown type "{spec.type}"; use one of {", ".join(FIELD_TYPES)}'
@@ -557,7 +576,7 @@ def _read_text(path: Path, role: str) -> tuple[str, str]:
     except IsADirectoryError:
         raise InputError(f"{where}: is a directory, not a CSV file; give the path of the file") from None
     except OSError as error:
-        raise InputError(f"{where}: cannot be read ({error.strerror}); check the path and its permissions") from None
+        raise InputError(f"{where}: cannot be read ({error.strerror or error}); check the path and its permissions") from None
 
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
@@ -609,26 +628,34 @@ def _is_blank(cells: list[str]) -> bool:
     return all(not cell or cell.isspace() for cell in cells)
 
 
-def _read_header(records: Iterator[tuple[int, list[str] | csv.Error]], where: str) -> list[str]:
-    """Return the stripped column names of the first non-blank record."""
-    for number, cells in records:
-        if isinstance(cells, csv.Error):
+def _read_header(reader: Any, where: str) -> list[str]:
+    """Read the first non-blank record and return its stripped column names.
+
+    ``reader`` is a ``csv.reader``, which has no public type to annotate with.
+    """
+    while True:
+        number = reader.line_num + 1
+        try:
+            cells = next(reader)
+        except StopIteration:
             raise InputError(
-                f"{where} line {number}: the header has broken quoting ({cells}); "
+                f"{where}: the file is empty; it needs a header line with the column names"
+            ) from None
+        except csv.Error as error:
+            raise InputError(
+                f"{where} line {number}: the header has broken quoting ({error}); "
                 "put double quotes around a whole column name or none"
-            )
+            ) from None
         if not _is_blank(cells):
             break
-    else:
-        raise InputError(f"{where}: the file is empty; it needs a header line with the column names")
 
     header = [cell.strip() for cell in cells]
     positions: dict[str, list[int]] = {}
     for position, name in enumerate(header, start=1):
-        if name:  # spreadsheets export unused columns with blank names; those are never read
+        if name:  # spreadsheets export unused columns with blank names, which no field can read
             positions.setdefault(name, []).append(position)
     duplicates = [
-        f'"{name}" (columns {", ".join(map(str, found))})'
+        f'"{name}" (columns {_join_and(found)})'
         for name, found in positions.items()
         if len(found) > 1
     ]
@@ -640,6 +667,12 @@ def _read_header(records: Iterator[tuple[int, list[str] | csv.Error]], where: st
     return header
 
 
+def _join_and(numbers: list[int]) -> str:
+    """Return "2 and 4" or "2, 4 and 7"."""
+    words = [str(number) for number in numbers]
+    return ", ".join(words[:-1]) + " and " + words[-1]
+
+
 def _suggest_column(column: str, header: list[str]) -> str | None:
     by_lower = {name.lower(): name for name in header if name}
     if column.lower() in by_lower:
@@ -648,13 +681,14 @@ def _suggest_column(column: str, header: list[str]) -> str | None:
     return by_lower[close[0]] if close else None
 
 
-def _describe_missing_column(spec: FieldSpec, header: list[str]) -> str:
+def _describe_missing_column(spec: FieldSpec) -> str:
     declared = f'field "{spec.name}"' + (f", plan line {spec.line}" if spec.line else "")
-    text = f'"{spec.column}" ({declared})'
+    return f'"{spec.column}" ({declared})'
+
+
+def _did_you_mean(spec: FieldSpec, header: list[str]) -> str:
     suggestion = _suggest_column(spec.column, header)
-    if suggestion is not None:
-        text += f'; did you mean "{suggestion}"?'
-    return text
+    return f'; did you mean "{suggestion}"?' if suggestion is not None else ""
 
 
 def _column_indexes(fields: Sequence[FieldSpec], header: list[str], where: str) -> list[int]:
@@ -664,41 +698,19 @@ def _column_indexes(fields: Sequence[FieldSpec], header: list[str], where: str) 
     if not missing:
         return [index_of[spec.column] for spec in fields]
 
-    columns = ", ".join(f'"{name}"' for name in header if name)
     if len(missing) == 1:
-        problem = f"column {_describe_missing_column(missing[0], header)} is missing from the header."
+        spec = missing[0]
+        problem = f"column {_describe_missing_column(spec)} is missing from the header"
+        problem += _did_you_mean(spec, header) or "."
+        action = "Rename the column in the file or change the column name in the plan."
     else:
-        listed = "\n".join(f"  {_describe_missing_column(spec, header)}" for spec in missing)
-        problem = f"{len(missing)} columns are missing from the header:\n{listed}\n"
-    raise InputError(
-        f"{where}: {problem}\nThe header has: {columns}.\n"
-        "Rename the column in the file or change the column name in the plan."
-    )
-
-
-def _records(reader: Any, where: str) -> Iterator[tuple[int, list[str] | csv.Error]]:
-    """Yield (start line, cells) for each record, or (start line, error) for one with broken quoting.
-
-    ``reader`` is a ``csv.reader``, which has no public type to annotate with.
-    Raises InputError for a quote that is never closed, because everything up
-    to the end of the file would otherwise read as one cell.
-    """
-    while True:
-        start = reader.line_num + 1
-        try:
-            cells = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as error:
-            message = str(error)
-            if "unexpected end of data" in message or "field larger than field limit" in message:
-                raise InputError(
-                    f"{where} line {start}: a quoted cell that starts on this line is never closed; "
-                    'add the closing double quote, and write a quote inside a cell as ""'
-                ) from None
-            yield start, error
-            continue
-        yield start, cells
+        listed = "\n".join(
+            f"  {_describe_missing_column(spec)}{_did_you_mean(spec, header)}" for spec in missing
+        )
+        problem = f"{len(missing)} columns are missing from the header:\n{listed}"
+        action = "Rename the columns in the file or change the column names in the plan."
+    columns = ", ".join(f'"{name}"' for name in header if name)
+    raise InputError(f"{where}: {problem}\nThe header has: {columns}.\n{action}")
 
 
 class _RecordParser:
@@ -744,6 +756,8 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
     The file may start with a UTF-8 BOM and use CRLF line endings. Records
     whose cells are all blank are skipped and not counted in ``read``.
 
+    The whole file text and every parsed row are held in memory at once.
+
     Raises InputError when the file cannot be used at all. A bad cell or a
     record with the wrong number of cells becomes a Rejection instead.
     Raises ValueError when ``fields`` itself is invalid, such as an unknown
@@ -759,43 +773,65 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
 
     text, digest = _read_text(path, role)
     delimiter = _detect_delimiter(text)
-    # strict=True turns broken quoting into an error instead of silently
-    # merging cells; _records reports it and moves on to the next record.
+    # strict=True turns broken quoting into a csv.Error instead of silently
+    # merging cells. The reader can go on with the next record after one.
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    records = _records(reader, where)
-
-    header = _read_header(records, where)
+    header = _read_header(reader, where)
     width = len(header)
-    record_parser = _RecordParser(fields, _column_indexes(fields, header, where))
+    parse_record = _RecordParser(fields, _column_indexes(fields, header, where)).parse
 
     rows: list[Row] = []
     rejections: list[Rejection] = []
     rejected_rows: dict[int, list[Rejection]] = {}
     read = 0
+    last_line = reader.line_num  # where the previous record ended
 
-    for number, cells in records:
-        if isinstance(cells, csv.Error):
-            result: Row | list[Rejection] = [_broken_quoting(number, cells)]
-        elif len(cells) != width:
-            if _is_blank(cells):
-                continue
-            result = [_wrong_width(number, cells, width, delimiter)]
-        elif (not cells[0] or cells[0].isspace()) and _is_blank(cells):
-            continue
-        else:
-            result = record_parser.parse(number, cells)
+    # The for loop runs once per record. It is re-entered only after a
+    # record with broken quoting.
+    while True:
+        try:
+            for cells in reader:
+                number = last_line + 1
+                last_line = reader.line_num
+                if len(cells) == width and not (
+                    (not cells[0] or cells[0].isspace()) and _is_blank(cells)
+                ):
+                    result = parse_record(number, cells)
+                elif _is_blank(cells):
+                    continue
+                else:
+                    result = [_wrong_width(number, cells, width, delimiter)]
 
-        read += 1
-        if isinstance(result, Row):
-            rows.append(result)
-        else:
-            rejections.extend(result)
-            rejected_rows[number] = result
+                read += 1
+                if type(result) is Row:
+                    rows.append(result)
+                else:
+                    rejections.extend(result)
+                    rejected_rows[number] = result
+            break
+        except csv.Error as error:
+            number = last_line + 1
+            last_line = reader.line_num
+            problem = _broken_quoting(number, error, where)
+            read += 1
+            rejections.append(problem)
+            rejected_rows[number] = [problem]
 
     return Table(str(path), digest, rows, rejections, rejected_rows, read)
 
 
-def _broken_quoting(number: int, error: csv.Error) -> Rejection:
+def _broken_quoting(number: int, error: csv.Error, where: str) -> Rejection:
+    """Return the rejection of a record with broken quoting.
+
+    Raises InputError instead for a quote that is never closed, because
+    everything up to the end of the file would otherwise read as one cell.
+    """
+    message = str(error)
+    if "unexpected end of data" in message or "field larger than field limit" in message:
+        raise InputError(
+            f"{where} line {number}: a quoted cell that starts on this line is never closed; "
+            'add the closing double quote, and write a quote inside a cell as ""'
+        )
     return Rejection(
         number, "", "",
         f"broken quoting ({error}); put double quotes around a whole cell "
