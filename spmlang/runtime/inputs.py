@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from spmlang.diagnostics import InputError
 from spmlang.money import PRECISION
@@ -566,9 +566,8 @@ def _where(role: str, path: Path) -> str:
     return f'{role} "{path}"'
 
 
-def _read_text(path: Path, role: str) -> tuple[str, str]:
-    """Read the file as UTF-8 and return its text, without a BOM, and the sha256 of its bytes."""
-    where = _where(role, path)
+def _read_utf8(path: Path, where: str) -> tuple[bytes, str]:
+    """Read the file, check that it is UTF-8, and return its bytes and their sha256."""
     try:
         data = path.read_bytes()
     except FileNotFoundError:
@@ -581,19 +580,28 @@ def _read_text(path: Path, role: str) -> tuple[str, str]:
     digest = hashlib.sha256(data).hexdigest()
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError(f"{where}: the file is UTF-16 encoded; save the file as UTF-8 and load it again")
-    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     try:
-        return body.decode("utf-8"), digest
+        data.decode("utf-8")  # the text is discarded, because _text_lines decodes it in chunks
     except UnicodeDecodeError as error:
-        raise InputError(_describe_decode_error(where, body, error)) from None
+        raise InputError(_describe_decode_error(where, data, error)) from None
+    return data, digest
 
 
-def _describe_decode_error(where: str, body: bytes, error: UnicodeDecodeError) -> str:
-    before = body[: error.start]
+def _text_lines(data: bytes) -> io.TextIOWrapper:
+    """Return the lines of UTF-8 ``data``, without a BOM and with line endings as written.
+
+    Decoding in chunks avoids a second full copy of the file as text, which
+    a StringIO would hold.
+    """
+    return io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+
+
+def _describe_decode_error(where: str, data: bytes, error: UnicodeDecodeError) -> str:
+    before = data[: error.start]
     line = len(re.findall(rb"\r\n|\r|\n", before)) + 1
     line_start = max(before.rfind(b"\n"), before.rfind(b"\r")) + 1
     context = before[line_start:][-30:].decode("utf-8", errors="replace")
-    byte = body[error.start]
+    byte = data[error.start]
     near = f' after "{context}"' if context else " at the start of the line"
     return (
         f"{where} line {line}: byte 0x{byte:02X}{near} is not valid UTF-8 "
@@ -602,14 +610,14 @@ def _describe_decode_error(where: str, body: bytes, error: UnicodeDecodeError) -
     )
 
 
-def _detect_delimiter(text: str) -> str:
+def _detect_delimiter(lines: Iterable[str]) -> str:
     """Return the delimiter that occurs most often outside quotes in the first non-blank line.
 
     A comma wins a tie, and also a line with no candidate at all, which is
     a header with a single column.
     """
     first_line = ""
-    for line in io.StringIO(text, newline=""):
+    for line in lines:
         if line.strip():
             first_line = line
             break
@@ -756,7 +764,7 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
     The file may start with a UTF-8 BOM and use CRLF line endings. Records
     whose cells are all blank are skipped and not counted in ``read``.
 
-    The whole file text and every parsed row are held in memory at once.
+    The file's bytes and every parsed row are held in memory at once.
 
     Raises InputError when the file cannot be used at all. A bad cell or a
     record with the wrong number of cells becomes a Rejection instead.
@@ -771,11 +779,11 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
     for spec in fields:
         _check_spec(spec)
 
-    text, digest = _read_text(path, role)
-    delimiter = _detect_delimiter(text)
+    data, digest = _read_utf8(path, where)
+    delimiter = _detect_delimiter(_text_lines(data))
     # strict=True turns broken quoting into a csv.Error instead of silently
     # merging cells. The reader can go on with the next record after one.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    reader = csv.reader(_text_lines(data), delimiter=delimiter, strict=True)
     header = _read_header(reader, where)
     width = len(header)
     parse_record = _RecordParser(fields, _column_indexes(fields, header, where)).parse
