@@ -16,7 +16,7 @@ from spmlang.compiler import compile_file
 from spmlang.diagnostics import InputError, PlanError, render
 from spmlang.runtime.crediting import Reconciliation
 from spmlang.runtime.values import EvaluationError
-from spmlang.runner import FORMATS, RejectedRows, RunOptions, run
+from spmlang.runner import FORMATS, OptionError, RejectedRows, RunOptions, run
 from spmlang.statements.render_text import format_amount
 
 
@@ -52,7 +52,7 @@ def main() -> None:
 @click.argument("plans", nargs=-1, required=True, type=click.Path(dir_okay=False))
 def check(plans: tuple[str, ...]) -> None:
     """Check plan files and report every problem found."""
-    errors = warnings = 0
+    errors = 0
     for path in plans:
         try:
             compiled = compile_file(path)
@@ -62,7 +62,7 @@ def check(plans: tuple[str, ...]) -> None:
             continue
         _print_diagnostics(compiled.diagnostics, {compiled.file: compiled.text})
         errors += sum(1 for d in compiled.diagnostics if d.is_error)
-        warnings += sum(1 for d in compiled.diagnostics if not d.is_error)
+        warnings = sum(1 for d in compiled.diagnostics if not d.is_error)
         if compiled.ok:
             click.echo(f"{path}: ok" + (f" ({warnings} warnings)" if warnings else ""))
     if errors:
@@ -139,6 +139,10 @@ def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, 
     """Run PLAN over a ledger and roster and write one statement per payee and period."""
     if (date_from is None) != (date_to is None):
         raise click.UsageError("--from and --to go together")
+    if period and date_from:
+        raise click.UsageError("give either --period or --from/--to, not both")
+    if not period and not date_from:
+        raise click.UsageError("say which period to run: --period (e.g. 2027-Q1) or --from DATE --to DATE")
     options = RunOptions(plan=plan, roster=roster, out=out, ledger=ledger, period=period, date_from=date_from,
                          date_to=date_to, formats=formats, rejects=rejects, params=params)
     try:
@@ -155,6 +159,8 @@ def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, 
         sys.exit(1)
     except EvaluationError as err:
         _fail(f"{err.describe()}\nno statements were written")
+    except OptionError as err:
+        raise click.UsageError(str(err)) from None
     except InputError as err:
         _fail(str(err))
     total = sum(len(s.lines) for s in result.statements)

@@ -35,6 +35,10 @@ FORMATS = ("json", "csv", "text")
 MANIFEST = "manifest.json"
 
 
+class OptionError(InputError):
+    """A command-line option that cannot be used with this plan, such as a bad period label."""
+
+
 class RejectedRows(Exception):
     """The ledger has rows that could not be used and no rejects file was given."""
 
@@ -82,10 +86,10 @@ def select_periods(plan: ir.Plan, options: RunOptions) -> list[Period]:
         try:
             periods = [parse_period(options.period, plan.period)]
         except ValueError as err:
-            raise InputError(f"--period: {err}") from None
+            raise OptionError(f"--period: {err}") from None
     elif options.date_from and options.date_to:
         if options.date_to < options.date_from:
-            raise InputError(f"--to {options.date_to} is before --from {options.date_from}; swap them")
+            raise OptionError(f"--to {options.date_to} is before --from {options.date_from}; swap them")
         periods = periods_between(options.date_from, options.date_to, plan.period)
     else:
         raise InputError("say which period to run: --period (e.g. 2027-Q1) or --from DATE --to DATE")
@@ -156,6 +160,9 @@ def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
             raise InputError(f"ledger `{plan.ledger.name}` has no date field, so a run covers one period; "
                              "use --period")
         ledger_table = load_table(options.ledger, [field_spec(f, plan) for f in plan.ledger.fields], role="ledger")
+        if ledger_table.read == 0:
+            raise InputError(f'ledger "{options.ledger}" has a header but no rows; check that the export '
+                             "is complete")
         inputs.append(InputFile(role="ledger", path=options.ledger, sha256=ledger_table.sha256))
         with decimal_context():
             credited = credit(plan, ledger_table, set(payees), periods, params)

@@ -247,6 +247,10 @@ class Checker:
                 unit = f.type_name
             elif rubric_ok and isinstance(self.decls.get(f.type_name), s.Rubric):
                 unit, rubric = "rating", f.type_name
+            elif isinstance(self.decls.get(f.type_name), s.Rubric):
+                unit = "error"
+                self.error("E115", f"`{f.name}` is typed with rubric `{f.type_name}`, but ratings are payee "
+                           "attributes", f.type_span, help=f"declare `{f.name} : {f.type_name}` in the roster")
             else:
                 unit = "error"  # keeps uses of the field from adding follow-on unit errors
                 candidates = list(FIELD_TYPES) + [n for n, d in self.decls.items() if isinstance(d, s.Rubric)]

@@ -72,6 +72,8 @@ def _syntax_help(text: str, err: UnexpectedInput) -> str:
             return "write amounts with the currency code after the number, e.g. 1_500 USD"
         if char == "'":
             return 'quote text with double quotes, e.g. "Won"'
+        if char == '"':
+            return 'add the closing quote on the same line, e.g. "Won"'
         if char == "," and rest[1:4].isdigit():
             return "group digits with underscores (100_000) or not at all; commas separate items"
         return "remove or fix the character; see docs/language.md for the statement forms"
@@ -79,6 +81,10 @@ def _syntax_help(text: str, err: UnexpectedInput) -> str:
         if err.token.type == "$END":
             return "the file ends in the middle of a statement; finish the line"
         if err.token.type == "NUMBER" and "," in line and line[: err.column - 1].rstrip().endswith(","):
+            return "group digits with underscores (100_000) or not at all; commas separate items"
+        start = err.token.start_pos or 0
+        if (err.token.value == "," and start > 0 and text[start - 1].isdigit()
+                and text[start + 1: start + 4].isdigit()):
             return "group digits with underscores (100_000) or not at all; commas separate items"
         if err.token.type == "_NL":
             return "the line stops early; complete the statement"
