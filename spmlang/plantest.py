@@ -29,18 +29,22 @@ class Outcome:
         return "\n".join([head] + [f"    {failure}" for failure in self.failures])
 
 
-def _convert(const: ir.Const, unit: str, what: str) -> Value:
+def _convert(const: ir.Const, unit: str, what: str, ratings: tuple[str, ...] = ()) -> Value:
     value = const.value
+    where = f"line {const.span.line}: "
     if unit == "rating":
-        return str(value.normalize()) if isinstance(value, Decimal) else str(value)
+        key = str(value.normalize()) if isinstance(value, Decimal) else str(value)
+        if ratings and key not in ratings:
+            raise ValueError(f'{where}{what}: rating "{key}" is not on the scale {", ".join(ratings)}')
+        return key
     if unit in ("money", "number", "percent", "count"):
         if not isinstance(value, Decimal):
-            raise ValueError(f"{what} needs a number, got {const.text}")
+            raise ValueError(f"{where}{what} needs a number, got {const.text}")
         return value
     if unit == "date" and not isinstance(value, datetime.date):
-        raise ValueError(f"{what} needs a date such as 2027-01-31, got {const.text}")
+        raise ValueError(f"{where}{what} needs a date such as 2027-01-31, got {const.text}")
     if unit == "bool" and not isinstance(value, bool):
-        raise ValueError(f"{what} needs true or false, got {const.text}")
+        raise ValueError(f"{where}{what} needs true or false, got {const.text}")
     if unit == "text":
         return str(value.normalize()) if isinstance(value, Decimal) else str(value)
     return value
@@ -59,12 +63,13 @@ def _run_one(plan: ir.Plan, test: ir.TestDecl) -> Outcome:
         decl = plan.roster.field(name)
         if decl is None or name == "id":
             known = ", ".join(f.name for f in plan.roster.fields if f.name != "id")
-            raise ValueError(f"the roster has no attribute `{name}` (attributes: {known})")
-        attributes[name] = _convert(const, decl.unit, f"attribute `{name}`")
+            raise ValueError(f"line {const.span.line}: the roster has no attribute `{name}` (attributes: {known})")
+        ratings = tuple(e.key for e in plan.rubrics[decl.rubric].entries) if decl.rubric else ()
+        attributes[name] = _convert(const, decl.unit, f"attribute `{name}`", ratings)
     params: dict[str, Value] = {}
     for name, const in test.params:
         if name not in plan.params:
-            raise ValueError(f"the plan has no parameter `{name}`")
+            raise ValueError(f"line {const.span.line}: the plan has no parameter `{name}`")
         params[name] = _convert(const, plan.params[name].value.unit, f"parameter `{name}`")
     credits: list[Credit] = []
     rules = _RowRules(plan, params)

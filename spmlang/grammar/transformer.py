@@ -273,7 +273,13 @@ class PlanTransformer(Transformer):
         )
 
     def test_period(self, meta, children):
-        return ("period", str(children[0]), self._line_span(meta))
+        (token,) = children
+        if not re.fullmatch(r"\d{4}(-([Qq][1-4]|[Hh][12]|0[1-9]|1[0-2]))?", str(token)):
+            raise TransformError(Diagnostic(
+                "E002", f"`{token}` is not a period", self._tspan(token),
+                help="write a period such as 2027-Q1, 2027-H1, 2027-03 or 2027",
+            ))
+        return ("period", str(token), self._line_span(meta))
 
     def test_payee(self, meta, children):
         return ("payee", children[0], self._line_span(meta))
