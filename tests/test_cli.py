@@ -589,7 +589,7 @@ def test_plan_test_failure_names_its_line(workdir, old, new, name):
 
 def test_plan_test_rating_off_scale_names_test_line(workdir):
     example = (Path(__file__).resolve().parent.parent / "docs" / "example-ae.spm.txt").read_text(encoding="utf-8")
-    payee_line = next(line for line in example.splitlines() if line.startswith("  payee "))
+    payee_line = next(line for line in example.splitlines() if line.startswith("  payee quota"))
     assert payee_line.endswith("rating 3")
     line_number = example.splitlines().index(payee_line) + 1
     (workdir / "rating.spm").write_text(example.replace(payee_line, payee_line[:-1] + "9"), encoding="utf-8")
