@@ -4,7 +4,7 @@ For each size the script generates the ledger and roster once into
 ``benchmarks/data/`` and reuses them on later runs. It then runs ``spm run``
 for one quarter in a fresh subprocess and records wall time, ledger rows per
 second and the child's peak resident memory. The memory is ``ru_maxrss`` from
-``os.wait4``, so one run's peak never leaks into the next. A second fresh subprocess runs
+``os.wait4`` for that child alone, not for earlier runs. A second fresh subprocess runs
 ``benchmarks/stages.py`` to time each stage of the same run separately.
 With ``--repeat N`` each size runs N times and the tables show the fastest
 run, which is the one least slowed by other work on the machine.
@@ -21,6 +21,7 @@ import os
 import platform
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import time
@@ -182,6 +183,7 @@ def describe_run(run: Measurement, timeout: float) -> str:
 
 
 def machine_lines() -> list[str]:
+    """Describe the CPU, memory, Python version and date."""
     cpu = platform.processor() or "unknown"
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -205,14 +207,51 @@ def machine_lines() -> list[str]:
     ]
 
 
-def report(results: list[dict[str, object]], args: argparse.Namespace, load_before: tuple[float, ...]) -> str:
+def cpu_times() -> list[int]:
+    """Read the machine-wide CPU time counters from /proc/stat, or an empty list where there is none."""
+    try:
+        with open("/proc/stat") as handle:
+            return [int(field) for field in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return []
+
+
+def steal_share(before: list[int], after: list[int]) -> str:
+    """Return the share of CPU time taken by the hypervisor (steal) between two readings."""
+    steal_field = 7  # user, nice, system, idle, iowait, irq, softirq, steal, ...
+    if len(before) <= steal_field or len(after) <= steal_field:
+        return "unknown"
+    total = sum(after) - sum(before)
+    steal = after[steal_field] - before[steal_field]
+    return f"{100 * steal / total:.1f}%" if total else "unknown"
+
+
+def code_version() -> str:
+    """Describe the checked-out commit, and whether the engine has uncommitted changes."""
+    repository = HERE.parent
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=repository, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        changes = subprocess.run(["git", "status", "--porcelain", "--", "spmlang"], cwd=repository,
+                                 capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"commit {commit}" + (" with uncommitted changes under spmlang/" if changes else "")
+
+
+def report(results: list[dict[str, object]], args: argparse.Namespace, load_before: tuple[float, ...],
+           code_before: str, cpu_before: list[int]) -> str:
     load_after = os.getloadavg()
-    lines = ["## Machine", "", *machine_lines(),
+    steal = steal_share(cpu_before, cpu_times())
+    code_after = code_version()
+    code = code_before if code_after == code_before else f"{code_before} at the start, {code_after} at the end"
+    lines = ["## Machine", "", *machine_lines(), f"- Code: {code}",
              "- Load average (1, 5, 15 min) before the runs: " + ", ".join(f"{x:.2f}" for x in load_before)
-             + "; after: " + ", ".join(f"{x:.2f}" for x in load_after), "", "## spm run, one quarter", "",
-             "| deals | payees | credited rows | result | wall time (s) | ledger rows/s | peak RSS (MiB) "
-             "| output (MiB) | all runs (s) |",
-             "|---:|---:|---:|---|---:|---:|---:|---:|---|"]
+             + "; after: " + ", ".join(f"{x:.2f}" for x in load_after),
+             f"- CPU time stolen by the hypervisor during the runs: {steal}", "", "## spm run, one quarter", "",
+             "| deals | payees | credited rows | result | wall time (s) | ledger rows/s | median (s) "
+             "| peak RSS (MiB) | output (MiB) | all runs (s) |",
+             "|---:|---:|---:|---|---:|---:|---:|---:|---:|---|"]
     for result in results:
         run: Measurement = result["run"]
         credited = result["credited_rows"]
@@ -223,6 +262,7 @@ def report(results: list[dict[str, object]], args: argparse.Namespace, load_befo
             describe_run(run, args.timeout),
             f"{run.seconds:.1f}",
             f"{result['deals'] / run.seconds:,.0f}" if run.exit_code == 0 else "n/a",
+            f"{statistics.median(result['all_seconds']):.1f}",
             f"{run.peak_rss_kib / 1024:,.0f}",
             f"{result['output_bytes'] / 1024 / 1024:,.1f}",
             ", ".join(f"{seconds:.1f}" for seconds in result["all_seconds"]),
@@ -250,6 +290,8 @@ def sizes(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     load_before = os.getloadavg()
+    code_before = code_version()
+    cpu_before = cpu_times()
     parser = argparse.ArgumentParser(description="Benchmark `spm run` on generated ledgers.")
     parser.add_argument("--sizes", type=sizes, default=sizes("100000,1000000"),
                         help="comma-separated ledger sizes in deals (default 100000,1000000)")
@@ -269,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     results = [run_size(deals, args) for deals in args.sizes]
     command = "python benchmarks/run.py " + " ".join(argv if argv is not None else sys.argv[1:])
     print(f"Command: `{command.strip()}`\n")
-    print(report(results, args, load_before))
+    print(report(results, args, load_before, code_before, cpu_before))
     return 0 if all(r["run"].exit_code == 0 for r in results) else 1
 
 

@@ -12,13 +12,17 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
+import importlib.util
+import tempfile
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from spmlang.compiler import compile_text
 from spmlang.money import decimal_context
+from spmlang.runner import RunOptions, evaluate_run
 from spmlang.runtime.evaluate import Credit, PayeeEvaluator
 
 D = Decimal
@@ -121,7 +125,7 @@ tiers rate on bookings, marginal
 component commission
   pay rate applied to bookings itemized
   weight {weight}
-"""
+{limits}"""
 
 # Attainment bands of FULL_PLAN's commission_rate: (lower, upper, rate).
 ATTAINMENT_BANDS = [
@@ -135,15 +139,22 @@ MAX_ATTAINMENT_RATE = D("0.125")
 
 def marginal_payout(base: Decimal, bands: list[tuple[Decimal, Decimal | None, Decimal]]) -> Decimal:
     """Pay each slice of ``base`` at its band's rate, and a base under 0 at the first band's rate."""
-    if base < bands[0][0]:
-        return (base - bands[0][0]) * bands[0][2]
-    total = D(0)
-    for lower, upper, rate in bands:
-        if base <= lower:
-            break
-        top = base if upper is None or base < upper else upper
-        total += (top - lower) * rate
-    return total
+    with decimal_context():
+        if base < bands[0][0]:
+            return (base - bands[0][0]) * bands[0][2]
+        total = D(0)
+        for lower, upper, rate in bands:
+            if base <= lower:
+                break
+            top = base if upper is None or base < upper else upper
+            total += (top - lower) * rate
+        return total
+
+
+def exact_sum(values) -> Decimal:
+    """Add Decimals with the engine's 34 digits, because the default context keeps only 28."""
+    with decimal_context():
+        return sum(values, D(0))
 
 
 @functools.lru_cache(maxsize=None)
@@ -158,8 +169,8 @@ def full_plan(mode: str = "half_up", level: str = "component", limited: bool = T
         mode=mode, level=level, commission_limits=LIMITED if limited else "", total=TOTAL_CAP if total_cap else ""))
 
 
-def money_plan(mode: str = "half_up", level: str = "component", weight: str = "100%"):
-    return compiled_plan(MONEY_PLAN.format(mode=mode, level=level, weight=weight))
+def money_plan(mode: str = "half_up", level: str = "component", weight: str = "100%", limits: str = ""):
+    return compiled_plan(MONEY_PLAN.format(mode=mode, level=level, weight=weight, limits=limits))
 
 
 def run(plan, deals, attributes):
@@ -208,7 +219,7 @@ epsilons = st.integers(1, 10_000_000).map(lambda n: D(n).scaleb(-4))
 @given(deals, payees, modes, levels)
 def test_total_equals_sum_of_lines(deal_list, attributes, mode, level):
     result = run(full_plan(mode, level), deal_list, attributes)
-    assert result.total == sum((line.amount for line in result.lines), D(0))
+    assert result.total == exact_sum(line.amount for line in result.lines)
     assert result.total == result.total.quantize(CENT)
 
 
@@ -217,7 +228,7 @@ def test_total_equals_sum_of_lines(deal_list, attributes, mode, level):
 def test_statement_level_total_is_rounded_sum(deal_list, attributes, mode):
     # Without a total cap, rounding per statement rounds the unrounded lines' sum once.
     result = run(full_plan(mode, "statement", total_cap=False), deal_list, attributes)
-    unrounded = sum((line.unrounded for line in result.lines if line.kind == "component"), D(0))
+    unrounded = exact_sum(line.unrounded for line in result.lines if line.kind == "component")
     rounding = decimal.ROUND_HALF_UP if mode == "half_up" else decimal.ROUND_HALF_EVEN
     assert result.total == unrounded.quantize(CENT, rounding=rounding)
 
@@ -276,14 +287,14 @@ def test_positive_deal_never_lowers_commission(deal_list, extra, attributes):
 def test_itemized_amounts_add_up_to_line(deal_list, weight):
     line = line_named(run(money_plan(weight=weight), deal_list, {}), "commission")
     assert len(line.items) == len(deal_list)
-    assert sum((unrounded for _, unrounded, _ in line.items), D(0)) == line.unrounded
+    assert exact_sum(unrounded for _, unrounded, _ in line.items) == line.unrounded
 
 
 @PROPERTY_SETTINGS
 @given(deals, payees)
 def test_itemized_attainment_amounts_add_up(deal_list, attributes):
     line = line_named(run(full_plan(limited=False), deal_list, attributes), "commission")
-    assert sum((unrounded for _, unrounded, _ in line.items), D(0)) == line.unrounded
+    assert exact_sum(unrounded for _, unrounded, _ in line.items) == line.unrounded
 
 
 @PROPERTY_SETTINGS
@@ -293,24 +304,70 @@ def test_transaction_rounding_sums_rounded_items(deal_list, mode, weight):
     rounding = decimal.ROUND_HALF_UP if mode == "half_up" else decimal.ROUND_HALF_EVEN
     for _, unrounded, rounded in line.items:
         assert rounded == unrounded.quantize(CENT, rounding=rounding)
-    assert line.amount == sum((rounded for _, _, rounded in line.items), D(0))
+    assert line.amount == exact_sum(rounded for _, _, rounded in line.items)
+
+
+@PROPERTY_SETTINGS
+@given(deals.filter(bool), modes,
+       st.sampled_from(("  cap 1_234.56 USD\n", "  floor 150 USD\n", "  cap 100 USD\n  floor 50 USD\n")))
+def test_transaction_rounding_limited_items_add_up(deal_list, mode, limits):
+    # A cap or floor replaces the line's amount. Per transaction, the rounded
+    # items must still add up to the line that is paid. A line without deals
+    # has no items to add up, so at least one deal is drawn.
+    line = line_named(run(money_plan(mode, "transaction", limits=limits), deal_list, {}), "commission")
+    assert line.amount == exact_sum(rounded for _, _, rounded in line.items)
+    assert exact_sum(unrounded for _, unrounded, _ in line.items) == line.unrounded
 
 
 def test_itemized_amounts_follow_failed_gate():
     # Deals of 100 and 200 at 10% would pay 10 + 20, but the gate is not met,
     # so the line pays 0 and its items must add up to 0 as well.
-    plan = compiled_plan(MONEY_PLAN.format(mode="half_up", level="component", weight="100%")
+    plan = compiled_plan(MONEY_PLAN.format(mode="half_up", level="component", weight="100%", limits="")
                          + "\ncomponent gated\n  pay 10% applied to bookings itemized\n  gate bookings > 1_000 USD\n")
     line = line_named(run(plan, [(0, D("100"), "Core"), (1, D("200"), "Core")], {}), "gated")
     assert line.amount == D("0")
-    assert sum((unrounded for _, unrounded, _ in line.items), D(0)) == D("0")
+    assert exact_sum(unrounded for _, unrounded, _ in line.items) == D("0")
 
 
 def test_itemized_amounts_follow_cap():
     # Deals of 100 and 200 at 10% would pay 10 + 20 = 30. The cap pays 5, so
     # the items must add up to 5.
-    plan = compiled_plan(MONEY_PLAN.format(mode="half_up", level="component", weight="100%")
+    plan = compiled_plan(MONEY_PLAN.format(mode="half_up", level="component", weight="100%", limits="")
                          + "\ncomponent capped\n  pay 10% applied to bookings itemized\n  cap 5 USD\n")
     line = line_named(run(plan, [(0, D("100"), "Core"), (1, D("200"), "Core")], {}), "capped")
     assert line.amount == D("5.00")
-    assert sum((unrounded for _, unrounded, _ in line.items), D(0)) == D("5")
+    assert exact_sum(unrounded for _, unrounded, _ in line.items) == D("5")
+
+
+# ---- whole runs ------------------------------------------------------------
+
+BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+def load_generator():
+    spec = importlib.util.spec_from_file_location("benchmark_generate", BENCHMARKS / "generate.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@settings(max_examples=5, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_runner_statements_add_up(seed):
+    # A whole run of the benchmark plan over a generated ledger: every statement's
+    # lines add up to its total, every itemized line's items add up to the line
+    # before rounding, and the reconciliation balances.
+    generator = load_generator()
+    with tempfile.TemporaryDirectory() as folder:
+        ledger, roster = generator.generate(300, 4, seed, Path(folder))
+        options = RunOptions(plan=str(BENCHMARKS / "plan.spm"), roster=str(roster), out=str(Path(folder) / "out"),
+                             ledger=str(ledger), period="2027-Q1")
+        result = evaluate_run(compiled_plan((BENCHMARKS / "plan.spm").read_text(encoding="utf-8")), options)
+
+    assert result.reconciliation.balances()
+    assert len(result.statements) == 4
+    for statement in result.statements:
+        assert D(statement.total) == exact_sum(D(line.amount) for line in statement.lines)
+        for line in statement.lines:
+            if line.items:
+                assert exact_sum(D(item.unrounded) for item in line.items) == D(line.unrounded)

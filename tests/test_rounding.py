@@ -165,6 +165,20 @@ def test_transaction_level_capped_component_rounded_once():
     assert line_named(result, "commission").amount == D("0.01")
 
 
+@pytest.mark.parametrize("limit", ["cap 1 USD", "floor 1 USD"])
+def test_transaction_level_limited_items_add_up(limit):
+    # With a cap: deals of 10, 10 and 10.05 at 10% pay 1 + 1 + 1.005 = 3.005,
+    # capped to 1.00. With a floor: deals of 0.05 each pay 0.015, raised to 1.00.
+    # Either way the line pays 1.00, and per transaction its rounded items
+    # must add up to the line, so no item split such as 0.33 x 3 = 0.99 may remain.
+    amounts = ("10", "10", "10.05") if limit.startswith("cap") else ("0.05", "0.05", "0.05")
+    components = ITEMIZED + f"  {limit}\n"
+    line = line_named(evaluate(plan_text("half_up to 0.01 per transaction", components), amounts=amounts),
+                      "commission")
+    assert line.amount == D("1.00")
+    assert sum((rounded for _, _, rounded in line.items), D(0)) == D("1.00")
+
+
 # ---- per statement and the rounding-difference line ------------------------
 
 THREE_LINES = "".join(f"component part_{name}\n  pay base\n\n" for name in ("a", "b", "c"))
