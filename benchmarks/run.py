@@ -3,9 +3,9 @@
 For each size the script generates the ledger and roster once into
 ``benchmarks/data/`` and reuses them on later runs. It then runs ``spm run``
 for one quarter in a fresh subprocess and records wall time, ledger rows per
-second and the child's peak resident memory. The memory is ``ru_maxrss`` from
-``os.wait4`` for that child alone, not for earlier runs. A second fresh subprocess runs
-``benchmarks/stages.py`` to time each stage of the same run separately.
+second and the child's peak resident memory. The memory is ``ru_maxrss``
+from ``os.wait4`` for that child alone, not for earlier runs. A second fresh
+subprocess runs ``benchmarks/stages.py`` to time each stage of the same run.
 With ``--repeat N`` each size runs N times and the tables show the fastest
 run, which is the one least slowed by other work on the machine.
 
