@@ -67,6 +67,15 @@ def _scale_items(items: list[tuple[str, Decimal]], before: Decimal, after: Decim
     return scaled + [(items[-1][0], rest)]
 
 
+def _settle_items(
+    items: list[tuple[str, Decimal, Decimal]], amount: Decimal
+) -> list[tuple[str, Decimal, Decimal]]:
+    """Make rounded item amounts add up to the line's rounded amount, adjusting the last one."""
+    rest = amount - sum((rounded for _, _, rounded in items[:-1]), ZERO)
+    cid, unrounded, _ = items[-1]
+    return items[:-1] + [(cid, unrounded, rest)]
+
+
 def _truthy(value: Value) -> bool | None:
     return None if value is None else bool(value)
 
@@ -522,6 +531,11 @@ class PayeeEvaluator:
             else:
                 amount = self.round(value)
                 note = "rounded once for the line"
+                if level == "transaction" and rounded_items:
+                    # A gate, cap or floor changed the line: it is rounded once, and the last
+                    # item takes the cents that rounding each item left over.
+                    rounded_items = _settle_items(rounded_items, amount)
+                    note += "; items rounded so that they add up to it"
             lines.append(LineResult(decl.name, decl.label, "component", value, amount, rounded_items))
             roots.append(trace.model_copy(update={"note": note}))
         if level == "statement":
