@@ -52,6 +52,9 @@ class PayeeResult:
     trace: list[TraceNode]
 
 
+_ITEM_QUANTUM = Decimal("1e-20")
+
+
 def _scale_items(items: list[tuple[str, Decimal]], before: Decimal, after: Decimal) -> list[tuple[str, Decimal]]:
     """Scale per-deal amounts when a cap or floor changes the line, keeping their sum exact.
 
@@ -62,7 +65,8 @@ def _scale_items(items: list[tuple[str, Decimal]], before: Decimal, after: Decim
         return items
     if before == 0:
         return [(cid, ZERO) for cid, _ in items[:-1]] + [(items[-1][0], after)]
-    scaled = [(cid, amount * after / before) for cid, amount in items[:-1]]
+    # Scaled shares are cut to 20 decimal places so that the remainder is exact at 34 digits.
+    scaled = [(cid, (amount * after / before).quantize(_ITEM_QUANTUM)) for cid, amount in items[:-1]]
     rest = after - sum((amount for _, amount in scaled), ZERO)
     return scaled + [(items[-1][0], rest)]
 
