@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -118,6 +119,52 @@ def _syntax_diagnostic(file: str, text: str, err: UnexpectedInput) -> Diagnostic
     return Diagnostic("E001", f"syntax error: {message}", span, help=_syntax_help(text, err))
 
 
+# Later stages walk expressions recursively, so nesting is bounded well below
+# Python's recursion limit. 100 levels is far more than a readable plan needs.
+MAX_NESTING = 100
+
+
+# "1,000" inside an argument list parses as the two values 1 and 000, which
+# silently changes an amount; require a space after such a comma or a `_` group.
+_GROUPED_NUMBER = re.compile(r"(?<![\w.])[1-9]\d{0,2}(?:,\d{3})+(?![\d_.%])")
+_STRING_OR_COMMENT = re.compile(r'"[^"\n]*"|#[^\n]*')
+
+
+def _grouped_number_diagnostic(file: str, text: str) -> Diagnostic | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        code = _STRING_OR_COMMENT.sub(lambda m: " " * len(m.group(0)), line)
+        match = _GROUPED_NUMBER.search(code)
+        if match:
+            written = match.group(0)
+            return Diagnostic(
+                "E001",
+                f"`{written}` reads as several values separated by commas",
+                Span(file, number, match.start() + 1, number, match.end() + 1),
+                help=f"write {written.replace(',', '_')} for one number, or put a space after each comma "
+                "that separates two values",
+            )
+    return None
+
+
+def _nesting_diagnostic(file: str, tree: lark.Tree) -> Diagnostic | None:
+    """Report an expression nested deeper than MAX_NESTING, found without recursion."""
+    stack = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_NESTING:
+            meta = node.meta
+            line = getattr(meta, "line", 1)
+            column = getattr(meta, "column", 1)
+            return Diagnostic(
+                "E003",
+                f"this expression nests more than {MAX_NESTING} levels deep",
+                Span(file, line, column, line, column + 1),
+                help="split it into several `let` definitions",
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, lark.Tree))
+    return None
+
+
 def parse_plan(text: str, file: str = "<plan>") -> tuple[PlanSource | None, list[Diagnostic]]:
     """Parse plan text; return the syntax tree, or None with the diagnostics found."""
     if not text.endswith("\n"):
@@ -128,6 +175,12 @@ def parse_plan(text: str, file: str = "<plan>") -> tuple[PlanSource | None, list
         tree = _parser().parse(text_for_parser)
     except UnexpectedInput as err:
         return None, [_syntax_diagnostic(file, text_for_parser, err)]
+    grouped = _grouped_number_diagnostic(file, text_for_parser)
+    if grouped is not None:
+        return None, [grouped]
+    too_deep = _nesting_diagnostic(file, tree)
+    if too_deep is not None:
+        return None, [too_deep]
     transformer = PlanTransformer(file, text_for_parser)
     try:
         statements = transformer.transform(tree)

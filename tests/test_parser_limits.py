@@ -1,0 +1,40 @@
+"""Guards in the parser: comma-grouped numbers in argument lists, deep nesting."""
+
+from spmlang.compiler import compile_text
+
+HEADER = 'plan "x"\nperiod quarter\ncurrency USD\nroster\n  id from rep\n'
+FOOTER = "component c\n  pay 0\n"
+
+
+def codes(body: str):
+    compiled = compile_text(HEADER + body + "\n" + FOOTER, "p.spm")
+    return [(d.code, d.span.line, d.span.column) for d in compiled.diagnostics]
+
+
+def test_comma_grouped_argument_rejected():
+    # min(1,000, 2) would otherwise be min(1, 0, 2) = 0.
+    assert codes("let a = min(1,000, 2)") == [("E001", 6, 13)]
+
+
+def test_comma_grouped_argument_hint():
+    compiled = compile_text(HEADER + "let a = min(1,000, 2)\n" + FOOTER, "p.spm")
+    assert "1_000" in compiled.diagnostics[0].help
+
+
+def test_two_arguments_without_space_allowed():
+    # A leading zero cannot be a thousands group, so max(0,100) means two values.
+    assert codes("let a = max(0,100)") == []
+
+
+def test_commas_in_text_and_comments_ignored():
+    assert codes('let a = "1,000" # 2,000') == []
+
+
+def test_deep_nesting_reported():
+    chain = " + ".join(["1"] * 500)
+    assert [code for code, _, _ in codes(f"let a = {chain}")] == ["E003"]
+
+
+def test_moderate_nesting_accepted():
+    chain = " + ".join(["1"] * 90)
+    assert codes(f"let a = {chain}") == []
