@@ -2,7 +2,7 @@
 
 Every stage returns the diagnostics it found instead of raising on the first,
 so ``spm check`` can report all of them at once. A diagnostic carries a stable
-code, a primary span, a message and one ``help`` line that says the fix.
+code, a primary span, a message and one ``help`` line with the fix.
 """
 
 from __future__ import annotations

@@ -294,7 +294,7 @@ class TiersDecl:
 
 @dataclass(frozen=True)
 class PayDecl:
-    """What a component pays: ``value`` alone, or ``value applied to base``.
+    """A component's payout: ``value`` alone, or ``value applied to base``.
 
     With a base, ``tiers`` names the tier table when ``value`` is one; the
     payout is then the tier table applied to the base, else ``value * base``.

@@ -1,10 +1,12 @@
 """Resolve and type plan expressions, producing IR expressions with units.
 
-Unit rules (``ir.dimension`` groups number, percent and count):
-money + money is money; money * number is money; money * money is an error;
-money / money and count / count are ratios, shown as percentages;
-number / money is an error; comparisons need the same dimension. A literal 0
-fits any numeric unit, so ``max(0, commission)`` needs no currency.
+Unit rules, where ``ir.dimension`` groups number, percent and count:
+
+- money + money is money, and money * number is money.
+- money * money and number / money are errors.
+- money / money and count / count are ratios, shown as percentages.
+- Comparisons need the same dimension.
+- A literal 0 fits any numeric unit, so ``max(0, commission)`` needs no currency.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ Resolver = Callable[[str, Span], "tuple[str, str] | None"]
 
 @dataclass
 class Scope:
-    """Where an expression sits: which ledger fields it may read, if any."""
+    """The context of an expression: the ledger whose fields it may read, if any."""
 
     ledger: ir.LedgerDecl | None = None  # set inside measures and exclude rules
     ledger_name: str | None = None
@@ -265,7 +267,9 @@ class ExpressionChecker:
                 return "error"
             if ld == "money" or rd == "money":
                 return "money"
-            return lu if lu == ru else ("percent" if "percent" in (lu, ru) else "number")
+            if lu == ru:
+                return lu
+            return "percent" if "percent" in (lu, ru) else "number"
         if op == "*":
             if ld == "money" and rd == "money":
                 self.error("E200", f"cannot multiply two amounts (`{left.text}` and `{right.text}`)", expr.span,

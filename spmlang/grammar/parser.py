@@ -13,7 +13,7 @@ from spmlang.diagnostics import Diagnostic, Span
 from spmlang.grammar.syntax import PlanSource
 from spmlang.grammar.transformer import PlanTransformer, TransformError
 
-# How expected terminals read in a syntax error; anonymous keywords print as written.
+# Words for expected terminals in a syntax error. Anonymous keywords print as written.
 _TERMINAL_WORDS = {
     "_NL": "end of line",
     "NAME": "a name",
@@ -125,7 +125,7 @@ MAX_NESTING = 100
 
 
 # "1,000" inside an argument list parses as the two values 1 and 000, which
-# silently changes an amount; require a space after such a comma or a `_` group.
+# silently changes an amount. A plan writes 1_000, or a space after the comma.
 _GROUPED_NUMBER = re.compile(r"(?<![\w.])[1-9]\d{0,2}(?:,\d{3})+(?![\d_.%])")
 _STRING_OR_COMMENT = re.compile(r'"[^"\n]*"|#[^\n]*')
 

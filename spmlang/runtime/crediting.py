@@ -1,12 +1,16 @@
 """Crediting: decide for every ledger row whether it is credited, excluded or rejected.
 
 Every row read ends in exactly one bucket, and the reconciliation counts and
-sums each bucket so that they add up to what was read. Rows are taken in this
-order: a row that did not parse is rejected; a row matching one of the plan's
-``exclude`` rules is excluded under that rule's name; then a duplicate id, a
-missing payee or date, or a payee not on the roster rejects it; a date outside
-the run's periods or the plan's effective dates excludes it; what remains is
-credited in full to its payee (the "owner" rule).
+sums each bucket so that they add up to what was read. The checks run in this
+order:
+
+1. A row that did not parse is rejected.
+2. A row matching one of the plan's ``exclude`` rules is excluded under that
+   rule's name.
+3. A duplicate id, a missing payee or date, or a payee not on the roster
+   rejects the row.
+4. A date outside the run's periods or the plan's effective dates excludes it.
+5. What remains is credited in full to its payee (the "owner" rule).
 
 NOTE: split credit, overlays and manager roll-ups are not in the language yet;
 ``Credit.share`` carries the share so they can be added as further rules.
@@ -66,7 +70,7 @@ class CreditResult:
 
 
 def amount_field(ledger: ir.LedgerDecl) -> ir.FieldDecl | None:
-    """The field reconciled in amounts: ``amount`` if declared, else the first money field."""
+    """Return the field reconciled in amounts: ``amount`` if declared, else the first money field."""
     named = ledger.field("amount")
     if named is not None and named.unit == "money":
         return named

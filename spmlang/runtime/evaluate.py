@@ -1,8 +1,8 @@
 """The reference interpreter: evaluate a plan's IR for one payee and period, traced.
 
-Every definition is computed at most once per payee and period, and each
-computation leaves a trace node naming the plan line it came from and the
-values it was computed from.
+``PayeeEvaluator.definition`` memoizes each definition, so it is computed once
+per payee and period. Each computation leaves a trace node with its plan line
+and the values it was computed from.
 """
 
 from __future__ import annotations
@@ -398,7 +398,7 @@ class PayeeEvaluator:
                                children=children, transactions=transactions)
 
     def tier_lookup(self, tiers: ir.TiersDecl) -> tuple[Value, TraceNode]:
-        """The value of the band the key falls in (lookup and retroactive tiers used as a rate)."""
+        """Evaluate the band value that the key falls in, for lookup and retroactive tiers used as a rate."""
         with self.frame() as children:
             key = self.eval(tiers.key)
             if key is None:
@@ -520,8 +520,8 @@ class PayeeEvaluator:
         for decl in plan.components.values():
             value, trace = self.definition(decl.name)
             items = self.component_items.get(decl.name, [])
-            # Items are rounded one by one only where the plan rounds per transaction; elsewhere
-            # they show the unrounded share of the line, which is rounded once.
+            # Items are rounded one by one only where the plan rounds per transaction. Elsewhere
+            # they show the unrounded share of the line, because the line is rounded once.
             if level == "transaction":
                 rounded_items = [(cid, amount, self.round(amount)) for cid, amount in items]
             else:

@@ -76,9 +76,9 @@ def apply_tiers(
 ) -> TierResult:
     """Pay a base through a tier table; with ``credits``, also split the payout per transaction.
 
-    Itemized payouts follow the transactions in date, then id order: each one
-    is paid the increase of the payout that it causes, so a deal that crosses
-    a band edge is paid partly at each rate and the items add up to the total.
+    Itemized payouts follow the transactions in date, then id order. Each one
+    is paid the increase of the payout that it causes. So a deal that crosses
+    a band edge is paid partly at each rate, and the items add up to the total.
     """
     with evaluator.frame() as children:
         key = evaluator.eval(tiers.key)

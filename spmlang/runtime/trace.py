@@ -45,9 +45,12 @@ def without_transactions(trace: TraceNode) -> TraceNode:
     """Copy a node for a second appearance in a statement: its transactions are listed once."""
     if not trace.transactions and not trace.children:
         return trace
+    note = trace.note
+    if trace.transactions:
+        listed = f"{len(trace.transactions)} transactions listed above"
+        note = f"{note}; {listed}" if note else listed
     return trace.model_copy(update={
         "transactions": [],
         "children": [without_transactions(child) for child in trace.children],
-        "note": trace.note if not trace.transactions else (trace.note + "; " if trace.note else "")
-        + f"{len(trace.transactions)} transactions listed above",
+        "note": note,
     })

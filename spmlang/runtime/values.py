@@ -30,10 +30,10 @@ class EvaluationError(Exception):
 
     def describe(self) -> str:
         where = f"{self.span}: " if self.span else ""
-        who = ""
+        context = ""
         if self.payee is not None:
-            who = f" (payee {self.payee}" + (f", period {self.period})" if self.period else ")")
-        text = f"{where}{self.message}{who}"
+            context = f" (payee {self.payee}" + (f", period {self.period})" if self.period else ")")
+        text = f"{where}{self.message}{context}"
         if self.help:
             text += f"\n  = help: {self.help}"
         return text
