@@ -118,11 +118,25 @@ def parse_params(plan: ir.Plan, pairs: tuple[tuple[str, str], ...]) -> dict[str,
     return values
 
 
+def _payee_ids_by_row(plan: ir.Plan, path: str) -> dict[int, str]:
+    """Read only the roster's id column, so messages about bad rows can name the payee."""
+    id_field = plan.roster.field("id")
+    if id_field is None:
+        return {}
+    spec = FieldSpec(name="id", column=id_field.column, type="text", optional=True)
+    table = load_table(path, [spec], role="roster")
+    return {row.number: str(row.values["id"]) for row in table.rows if row.values.get("id") is not None}
+
+
 def load_roster(plan: ir.Plan, path: str) -> tuple[Table, dict[str, dict[str, Value]]]:
     fields = [field_spec(f, plan) for f in plan.roster.fields]
     table = load_table(path, fields, role="roster")
     if table.rejections:
-        lines = [f"  row {r.row}, column {r.column or '(row)'}: {r.value!r}: {r.reason}" for r in table.rejections]
+        payee_of = _payee_ids_by_row(plan, path)
+        lines = []
+        for r in table.rejections:
+            payee = f" (payee {payee_of[r.row]})" if payee_of.get(r.row) else ""
+            lines.append(f"  row {r.row}{payee}, column {r.column or '(row)'}: {r.value!r}: {r.reason}")
         raise InputError(f'roster "{path}" has {len(table.rejections)} bad cells; fix them and run again:\n'
                          + "\n".join(lines))
     payees: dict[str, dict[str, Value]] = {}
