@@ -7,11 +7,14 @@ Every amount is a string holding an exact decimal in plain notation
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 SCHEMA_VERSION = "1"
+
+# An exact decimal in plain notation, such as "-1234.50".
+DecimalText = Annotated[str, StringConstraints(pattern=r"^-?[0-9]+(\.[0-9]+)?$")]
 
 
 class _Model(BaseModel):
@@ -88,8 +91,8 @@ class LineItem(_Model):
     """Part of an itemized line paid for one transaction."""
 
     transaction: str
-    amount: str
-    unrounded: str
+    amount: DecimalText
+    unrounded: DecimalText
 
 
 class Line(_Model):
@@ -98,8 +101,8 @@ class Line(_Model):
     name: str
     label: str
     kind: Literal["component", "rounding", "adjustment"]
-    amount: str = Field(description="Amount paid, rounded as the plan says")
-    unrounded: str
+    amount: DecimalText = Field(description="Amount paid, rounded as the plan says")
+    unrounded: DecimalText
     items: list[LineItem] = Field(default_factory=list)
 
 
@@ -123,7 +126,9 @@ class CreditedTransaction(_Model):
 
 
 class Statement(_Model):
-    schema_version: str = SCHEMA_VERSION
+    """One payee's compensation statement for one period, with its full trace."""
+
+    schema_version: Literal["1"] = SCHEMA_VERSION
     plan: PlanRef
     inputs: list[InputFile]
     payee: str
@@ -131,7 +136,7 @@ class Statement(_Model):
     period: PeriodRef
     currency: str
     lines: list[Line]
-    total: str
+    total: DecimalText
     measures: list[KeyValue] = Field(description="Measures and definitions, in plan order")
     warnings: list[StatementWarning]
     credited: list[CreditedTransaction]

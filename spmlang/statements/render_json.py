@@ -115,8 +115,12 @@ def _field_path(location: tuple[int | str, ...]) -> str:
 def _validation_message(error: ValidationError, path: str) -> str:
     problems = error.errors()
     first = problems[0]
-    message = f"{path}: invalid statement: {_field_path(first['loc'])}: {first['msg']}"
-    if first["type"] != "missing":
+    if first["type"] == "string_pattern_mismatch":
+        message = (f"{path}: invalid statement: {_field_path(first['loc'])} is {first['input']!r}, "
+                   "which is not a plain decimal number")
+    else:
+        message = f"{path}: invalid statement: {_field_path(first['loc'])}: {first['msg']}"
+    if first["type"] not in ("missing", "string_pattern_mismatch"):
         found = first["input"]
         if isinstance(found, Decimal):
             found_text = str(found)  # a JSON number, with the digits as written
