@@ -100,6 +100,9 @@ def _parse_param(ctx, param, values):
 def print_reconciliation(recon: Reconciliation, ledger: str) -> None:
     field = f" (amounts: {recon.amount_field})" if recon.amount_field else ""
     click.echo(f"Reconciliation of {ledger}{field}")
+    labels = ["read", "credited"] + [f"excluded: {rule}" for rule in recon.excluded] + [
+        f"rejected: {reason}" for reason in recon.rejected]
+    width = min(max(len(label) for label in labels), 72)
 
     def row(label: str, bucket) -> None:
         if recon.amount_field is None:
@@ -109,16 +112,19 @@ def print_reconciliation(recon: Reconciliation, ledger: str) -> None:
             if amount.as_tuple().exponent > -2:
                 amount = amount.quantize(Decimal("0.01"))
             shown = format_amount(str(amount))
-        click.echo(f"  {label:<44} {bucket.rows:>9,} rows {shown:>18}")
+        rows = "row " if bucket.rows == 1 else "rows"
+        click.echo(f"  {label:<{width}} {bucket.rows:>9,} {rows} {shown:>18}")
 
     row("read", recon.read)
     row("credited", recon.credited)
     for rule, bucket in recon.excluded.items():
-        row(f"excluded: {rule}"[:44], bucket)
+        row(f"excluded: {rule}", bucket)
     for reason, bucket in recon.rejected.items():
-        row(f"rejected: {reason}"[:44], bucket)
+        row(f"rejected: {reason}", bucket)
     if recon.unreadable_amounts:
-        click.echo(f"  {recon.unreadable_amounts} rejected rows have no readable amount and are not in the sums")
+        count = recon.unreadable_amounts
+        click.echo(f"  {count} rejected {'row has' if count == 1 else 'rows have'} no readable amount in "
+                   f"the plan's currency and {'is' if count == 1 else 'are'} not in the sums")
     click.echo(f"  balanced: {'yes' if recon.balances() else 'NO'}")
 
 
@@ -168,7 +174,8 @@ def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, 
     if result.reconciliation is not None:
         print_reconciliation(result.reconciliation, ledger)
     if result.rejections:
-        click.echo(f"{len(result.rejections)} rejected cells written to {rejects}")
+        count = len(result.rejections)
+        click.echo(f"{count} rejected {'cell' if count == 1 else 'cells'} written to {rejects}")
 
 
 @main.command()

@@ -7,6 +7,7 @@ only when every statement was written, so a failed run leaves no partial set.
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -76,6 +77,7 @@ def field_spec(decl: ir.FieldDecl, plan: ir.Plan) -> FieldSpec:
     return FieldSpec(
         name=decl.name, column=decl.column, type=decl.unit, optional=decl.optional,
         date_format=decl.date_format, decimal_comma=decl.decimal_comma, ratings=ratings, line=decl.span.line,
+        currency=plan.currency if decl.unit == "money" else "",
     )
 
 
@@ -108,13 +110,17 @@ def parse_params(plan: ir.Plan, pairs: tuple[tuple[str, str], ...]) -> dict[str,
         decl = plan.params.get(name)
         if decl is None:
             known = ", ".join(plan.params) or "none"
-            raise InputError(f"--param {name}: the plan has no parameter `{name}` (parameters: {known})")
+            raise OptionError(f"--param {name}: the plan has no parameter `{name}` (parameters: {known})")
         unit = decl.value.unit
         spec_type = {"count": "number"}.get(unit, unit)
+        if unit == "percent" and not text.rstrip().endswith("%"):
+            # "30" would read as the fraction 30, that is 3000%; the % sign removes the doubt.
+            raise OptionError(f"--param {name}={text}: `{name}` is a percentage; write it with %, "
+                              f"e.g. {name}={text}%")
         try:
             values[name] = parse_value(text, FieldSpec(name=name, column=name, type=spec_type))
         except ValueError as err:
-            raise InputError(f"--param {name}={text}: {err}") from None
+            raise OptionError(f"--param {name}={text}: {err}") from None
     return values
 
 
@@ -157,7 +163,16 @@ def load_roster(plan: ir.Plan, path: str) -> tuple[Table, dict[str, dict[str, Va
 
 
 def _slug(text: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_") or "payee"
+    """Return a file name for a payee id that depends only on the id itself.
+
+    An id that is not already safe as a file name gets a short hash, so two
+    ids that differ only in punctuation never share a file.
+    """
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", text).strip("_.")
+    if safe == text and safe:
+        return safe
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+    return f"{safe or 'payee'}-{digest}"
 
 
 def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
@@ -194,7 +209,7 @@ def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
                 credits: list[Credit] = credited.credits.get((payee, period.label), []) if credited else []
                 result = PayeeEvaluator(plan, payee, attributes, credits, period.label, params).run()
                 statements.append(build_statement(plan, options.plan, inputs, payee, attributes, period, credits,
-                                                  result))
+                                                  result, params))
     return RunResult(statements, credited.reconciliation if credited else None,
                      credited.rejections if credited else [], options.out)
 
@@ -205,6 +220,40 @@ def _prepare_out(out: Path) -> None:
             raise InputError(f"--out {out} is a file; give a folder")
         if any(out.iterdir()) and not (out / MANIFEST).exists():
             raise InputError(f"--out {out} is not empty and was not written by spm; choose a new folder")
+        if (out / MANIFEST).exists():
+            _check_only_spm_files(out)
+
+
+def _check_only_spm_files(out: Path) -> None:
+    """Refuse to replace an earlier output folder that holds files spm did not write there."""
+    try:
+        listed = set(json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("files", []))
+    except (OSError, ValueError, AttributeError):
+        raise InputError(f"--out {out}: {MANIFEST} cannot be read, so the folder is not replaced; "
+                         "choose a new folder") from None
+    listed.add(MANIFEST)
+    extra = sorted(
+        str(path.relative_to(out)) for path in out.rglob("*")
+        if path.is_file() and str(path.relative_to(out)) not in listed
+    )
+    if extra:
+        shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
+        raise InputError(f"--out {out} holds files that spm did not write ({shown}); move them away or "
+                         "choose a new folder, because a new run replaces the whole folder")
+
+
+def _check_rejects_path(options: RunOptions) -> None:
+    """Refuse a --rejects path that would overwrite an input or land inside --out."""
+    if options.rejects is None:
+        return
+    target = Path(options.rejects).resolve()
+    for option, path in (("--ledger", options.ledger), ("--roster", options.roster), ("the plan", options.plan)):
+        if path is not None and Path(path).resolve() == target:
+            raise OptionError(f"--rejects {options.rejects} is the same file as {option}; give another file")
+    out = Path(options.out).resolve()
+    if target == out or out in target.parents:
+        raise OptionError(f"--rejects {options.rejects} is inside --out {options.out}, which a run replaces; "
+                          "give a file outside it")
 
 
 def write_outputs(result: RunResult, options: RunOptions, plan: ir.Plan) -> list[str]:
@@ -213,6 +262,10 @@ def write_outputs(result: RunResult, options: RunOptions, plan: ir.Plan) -> list
     _prepare_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    # mkdtemp makes a private folder; statements are shared files, so follow the umask instead.
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(staging, 0o777 & ~umask)
     files: list[str] = []
     try:
         names: set[str] = set()
@@ -288,6 +341,7 @@ def manifest_json(result: RunResult, options: RunOptions, plan: ir.Plan, files: 
         "plan": {"name": plan.name, "version": plan.version, "file": options.plan, "sha256": plan.sha256},
         "inputs": [i.model_dump() for i in (result.statements[0].inputs if result.statements else [])],
         "periods": sorted({s.period.label for s in result.statements}),
+        "parameter_overrides": dict(options.params),
         "statements": len(result.statements),
         "total_payout": value_text(total),
         "currency": plan.currency,
@@ -302,6 +356,7 @@ def run(options: RunOptions) -> RunResult:
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise InputError(f"--format {fmt}: unknown format; use any of {', '.join(FORMATS)}")
+    _check_rejects_path(options)
     compiled = compile_file(options.plan)
     if not compiled.ok:
         raise PlanError([d for d in compiled.diagnostics if d.is_error])

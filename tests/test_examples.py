@@ -55,8 +55,12 @@ def run_example(name: str, out: Path, ledger: Path | None = None, period: str | 
 
 
 def load_statement(out: Path, payee: str, period: str) -> dict:
-    stem = payee.replace(" ", "_")
-    return json.loads((out / "statements" / f"{stem}_{period}.json").read_text(encoding="utf-8"))
+    """Find the statement of one payee and period among the run's JSON files."""
+    for path in sorted((out / "statements").glob(f"*_{period}.json")):
+        statement = json.loads(path.read_text(encoding="utf-8"))
+        if statement["payee"] == payee:
+            return statement
+    raise AssertionError(f"no statement for {payee} in {period}")
 
 
 def line_amount(statement: dict, name: str) -> Decimal:

@@ -24,7 +24,7 @@ from decimal import Decimal
 from spmlang import ir
 from spmlang.money import ONE, ZERO
 from spmlang.runtime.evaluate import Credit, PayeeEvaluator
-from spmlang.runtime.inputs import Rejection, Row, Table
+from spmlang.runtime.inputs import FieldSpec, Rejection, Row, Table, parse_value
 from spmlang.runtime.periods import Period
 
 OUTSIDE_RUN = "outside the run's periods"
@@ -77,6 +77,18 @@ def amount_field(ledger: ir.LedgerDecl) -> ir.FieldDecl | None:
     return next((f for f in ledger.fields if f.unit == "money"), None)
 
 
+def _readable_amount(table: Table, number: int, money: ir.FieldDecl, spec: FieldSpec) -> Decimal | None:
+    """Return the amount of a rejected row when its amount cell itself is readable, else None."""
+    cells = table.rejected_cells.get(number)
+    if cells is None or money.name not in cells:
+        return None
+    try:
+        value = parse_value(cells[money.name], spec)
+    except ValueError:
+        return None
+    return value if isinstance(value, Decimal) else ZERO
+
+
 def _reason_group(rejection: Rejection) -> str:
     reason = rejection.reason.split(";", 1)[0]
     return f"{rejection.column}: {reason}" if rejection.column else reason
@@ -119,6 +131,8 @@ def credit(
     has_date = ledger.field("date") is not None
     first_seen: dict[str, int] = {}
     columns = {f.name: f.column for f in ledger.fields}
+    amount_spec = FieldSpec(name=money.name, column=money.column, type="money", optional=True,
+                            decimal_comma=money.decimal_comma, currency=plan.currency) if money else None
 
     def reject(row: int, column: str, value: str, reason: str, amount: Decimal | None) -> None:
         rejection = Rejection(row, column, value, reason)
@@ -132,10 +146,11 @@ def credit(
         if number in table.rejected_rows:
             bad = table.rejected_rows[number]
             rejections.extend(bad)
-            recon.rejected.setdefault(_reason_group(bad[0]), Bucket()).add(None)
-            recon.read.add(None)
-            if money is None or any(r.column == money.column for r in bad):
-                recon.unreadable_amounts += 1 if money is not None else 0
+            amount = _readable_amount(table, number, money, amount_spec) if money else None
+            recon.rejected.setdefault(_reason_group(bad[0]), Bucket()).add(amount)
+            recon.read.add(amount)
+            if money is not None and amount is None:
+                recon.unreadable_amounts += 1
             continue
         row = parsed[number]
         amount = row.values.get(money.name) if money else None

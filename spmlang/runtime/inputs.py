@@ -24,7 +24,7 @@ import io
 import operator
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -50,6 +50,7 @@ class FieldSpec:
     decimal_comma: bool = False  # "1.234,56" style for money, number and percent
     ratings: tuple[str, ...] = ()  # allowed keys of a "rating" field, as in the plan's rubric
     line: int = 0  # plan line that declares the field, shown in messages (0 if unknown)
+    currency: str = ""  # the plan's currency code; money cells marked with another currency are rejected
 
 
 @dataclass(frozen=True, slots=True)  # slots: a million rows each save the __dict__
@@ -79,6 +80,8 @@ class Table:
     rejections: list[Rejection]  # in file order, and a record with any rejection is left out of rows
     rejected_rows: dict[int, list[Rejection]]  # row number -> its rejections
     read: int  # data records read, not counting the header and blank lines
+    # Row number -> field name -> cell text, for rejected records of the header's width.
+    rejected_cells: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 # ---------------------------------------------------------------------------
@@ -324,6 +327,15 @@ def _percent_parser(spec: FieldSpec) -> Callable[[str], object]:
     return parse
 
 
+# Symbols that may mark an amount in a plan's currency. "$" is taken as the
+# plan's dollar when the plan pays in one of these dollars.
+_SYMBOLS = {
+    "USD": ("$", "US$"), "CAD": ("$", "C$", "CA$"), "AUD": ("$", "A$", "AU$"), "NZD": ("$", "NZ$"),
+    "SGD": ("$", "S$"), "HKD": ("$", "HK$"), "MXN": ("$",), "EUR": ("€",), "GBP": ("£",), "JPY": ("¥",),
+    "CNY": ("¥",), "INR": ("₹",), "KRW": ("₩",), "ILS": ("₪",), "BRL": ("R$",), "TRY": ("₺",),
+}
+
+
 class _CurrencyGuard:
     """Currencies seen so far in one money column, used to reject a second currency.
 
@@ -332,12 +344,20 @@ class _CurrencyGuard:
     and symbols with symbols, because "$" alone does not say which dollar.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, expected: str = "") -> None:
         self.first_code = ""
         self.first_symbol = ""
+        self.expected = expected  # the plan's currency code, "" when unknown
 
     def check(self, currency: str) -> None:
         is_code = len(currency) == 3
+        if self.expected:
+            matches = currency == self.expected if is_code else currency in _SYMBOLS.get(self.expected, ())
+            if not matches:
+                raise ValueError(
+                    f'currency "{currency}" is not the plan\'s currency {self.expected}; '
+                    f"convert the amount to {self.expected} before loading"
+                )
         first = self.first_code if is_code else self.first_symbol
         if not first:
             if is_code:
@@ -541,7 +561,8 @@ def _build_parser(spec: FieldSpec, guard: _CurrencyGuard | None) -> Callable[[st
 
 @functools.lru_cache(maxsize=256)
 def _cached_parser(spec: FieldSpec) -> Callable[[str], object]:
-    return _build_parser(spec, guard=None)
+    # A guard that knows the plan's currency only compares each cell with it, so sharing it is safe.
+    return _build_parser(spec, guard=_CurrencyGuard(spec.currency) if spec.currency else None)
 
 
 def parse_value(text: str, spec: FieldSpec) -> object:
@@ -727,7 +748,7 @@ class _RecordParser:
     def __init__(self, fields: Sequence[FieldSpec], indexes: list[int]):
         self.names = [spec.name for spec in fields]
         self.columns = [spec.column for spec in fields]
-        self.parsers = [_build_parser(spec, _CurrencyGuard()) for spec in fields]
+        self.parsers = [_build_parser(spec, _CurrencyGuard(spec.currency)) for spec in fields]
         # itemgetter with one index returns the cell itself, not a 1-tuple.
         if len(indexes) == 1:
             index = indexes[0]
@@ -786,11 +807,13 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
     reader = csv.reader(_text_lines(data), delimiter=delimiter, strict=True)
     header = _read_header(reader, where)
     width = len(header)
-    parse_record = _RecordParser(fields, _column_indexes(fields, header, where)).parse
+    record_parser = _RecordParser(fields, _column_indexes(fields, header, where))
+    parse_record = record_parser.parse
 
     rows: list[Row] = []
     rejections: list[Rejection] = []
     rejected_rows: dict[int, list[Rejection]] = {}
+    rejected_cells: dict[int, dict[str, str]] = {}
     read = 0
     last_line = reader.line_num  # where the previous record ended
 
@@ -816,6 +839,8 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
                 else:
                     rejections.extend(result)
                     rejected_rows[number] = result
+                    if len(cells) == width:
+                        rejected_cells[number] = dict(zip(record_parser.names, record_parser.pick(cells)))
             break
         except csv.Error as error:
             number = last_line + 1
@@ -825,7 +850,7 @@ def load_table(path: str | Path, fields: Sequence[FieldSpec], *, role: str) -> T
             rejections.append(problem)
             rejected_rows[number] = [problem]
 
-    return Table(str(path), digest, rows, rejections, rejected_rows, read)
+    return Table(str(path), digest, rows, rejections, rejected_rows, read, rejected_cells)
 
 
 def _broken_quoting(number: int, error: csv.Error, where: str) -> Rejection:

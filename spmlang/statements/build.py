@@ -21,6 +21,7 @@ def build_statement(
     period: Period,
     credits: list[Credit],
     result: PayeeResult,
+    overrides: dict[str, Value] | None = None,
 ) -> Statement:
     lines = [
         Line(
@@ -44,6 +45,7 @@ def build_statement(
         total=value_text(result.total),
         measures=[KeyValue(name=name, value=value_text(value), unit=unit) for name, value, unit in result.values],
         warnings=[StatementWarning(message=message, span=source_span(span)) for message, span in result.warnings],
+        overrides={name: value_text(value) for name, value in sorted((overrides or {}).items())},
         credited=[
             CreditedTransaction(id=c.id, row=c.row, date=c.date.isoformat() if c.date else None,
                                 share=value_text(c.share), rule=c.rule)

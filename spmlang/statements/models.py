@@ -139,6 +139,10 @@ class Statement(_Model):
     total: DecimalText
     measures: list[KeyValue] = Field(description="Measures and definitions, in plan order")
     warnings: list[StatementWarning]
+    overrides: dict[str, str] = Field(
+        default_factory=dict,
+        description="Plan parameters overridden for this run (name -> value); the plan's own values apply otherwise",
+    )
     credited: list[CreditedTransaction]
     trace: list[TraceNode] = Field(description="One derivation tree per line, then the total")
 

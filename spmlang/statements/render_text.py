@@ -120,9 +120,10 @@ def _measures_section(statement: Statement) -> list[str]:
 
 
 def _warnings_section(statement: Statement) -> list[str]:
-    if not statement.warnings:
+    overridden = [f"  parameter {name} overridden for this run: {value}" for name, value in statement.overrides.items()]
+    if not statement.warnings and not overridden:
         return ["Warnings: none"]
-    section = ["Warnings"]
+    section = ["Warnings", *overridden]
     for warning in statement.warnings:
         where = f"{warning.span.file}:{warning.span.line}: " if warning.span else ""
         section.append(f"  {where}{warning.message}")
