@@ -513,14 +513,17 @@ def test_e301_overlapping_bands():
     diagnostic = only(check_body(body), "E301")
     assert at(diagnostic) == (FIRST + 2, 3)
     assert diagnostic.message == "bands `0 USD through 10 USD` and `10 USD to 20 USD` of `bonus_table` overlap"
-    assert diagnostic.help.startswith("the first ends at 10 (included) and the next starts at 10 (included)")
+    assert diagnostic.help == (
+        "`0 USD through 10 USD` ends at 10 (included); write this band as `above 10 ...`, "
+        "or end the previous one with `to 10`"
+    )
 
 
 def test_e302_gap_between_bands():
     body = TIERS + "  0 USD to 10 USD => 1 USD\n  20 USD to 30 USD => 2 USD\n"
     diagnostic = only(check_body(body), "E302")
     assert at(diagnostic) == (FIRST + 2, 3)
-    assert diagnostic.help.startswith("the first ends at 10 (excluded) and the next starts at 20 (included)")
+    assert diagnostic.help == "`0 USD to 10 USD` ends at 10 (excluded); start this band at 10, where the previous one ends"
 
 
 def test_e302_gap_between_exclusive_ends():

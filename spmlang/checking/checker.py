@@ -115,6 +115,7 @@ class Checker:
             if isinstance(statement, s.Total):
                 self.check_total(statement)
             elif isinstance(statement, s.PlanTest):
+                self.check_test_names(statement)
                 self.out.tests.append(statement)
         self.check_weights()
         if not self.out.components:
@@ -514,6 +515,23 @@ class Checker:
             bound = ir.Bound(clause.kind, value, clause.span, self.exprs.text(clause.span))
             (caps if clause.kind == "cap" else floors).append(bound)
         self.out.total = ir.TotalDecl(tuple(caps), tuple(floors), st.span)
+
+    def check_test_names(self, test: s.PlanTest) -> None:
+        """Check that a plan test names attributes, fields, parameters and values that exist."""
+        roster = [f.name for f in self.out.roster.fields if f.name != "id"] if self.out.roster else []
+        ledger = [f.name for f in self.out.ledger.fields] if self.out.ledger else []
+        values = ["total", *self.out.components, *self.out.measures, *self.out.lets, *self.out.params, *roster]
+        groups = [
+            (test.payee, roster, "the roster has no attribute"),
+            (tuple(item for deal in test.deals for item in deal), ledger, "the ledger has no field"),
+            (test.params, list(self.out.params), "the plan has no parameter"),
+            (test.expects, values, "the plan has no line or value"),
+        ]
+        for items, known, problem in groups:
+            for item in items:
+                if item.name not in known:
+                    self.error("E351", f"{problem} `{item.name}`", item.span,
+                               help=self.suggest(item.name, known) or f"known names: {', '.join(known) or 'none'}")
 
     def check_weights(self) -> None:
         weights = [c.weight for c in self.out.components.values() if c.weight is not None]

@@ -38,10 +38,18 @@ def _bound_value(bound: s.Bound, key: ir.Expr, tiers: str, diagnostics: list[Dia
     return literal.value
 
 
-def _fmt(value: Decimal | None, inclusive: bool, upper: bool) -> str:
+def _fmt(value: Decimal | None, unit: str) -> str:
+    """Write a bound the way a plan does: 0.6 as 60% when the key is a percentage."""
     if value is None:
         return "no limit"
-    return f"{value.normalize():f} ({'included' if inclusive else 'excluded'})"
+    if unit == "percent":
+        sign, digits, exponent = value.as_tuple()
+        return f"{Decimal((sign, digits, exponent + 2)).normalize():f}%"
+    return f"{value.normalize():f}"
+
+
+def _end(value: Decimal | None, inclusive: bool, unit: str) -> str:
+    return f"{_fmt(value, unit)} ({'included' if inclusive else 'excluded'})"
 
 
 def check_bands(
@@ -92,6 +100,7 @@ def check_bands(
     if st.mode == "marginal" and raw[0][1] is None:
         diagnostics.append(Diagnostic("E305", f"marginal tiers `{st.name}` need a first band with a lower bound",
                                       raw[0][0].span, help="start the first band at 0, e.g. `0% to 100% => 5%`"))
+    unit = "percent" if key.unit == "percent" else key.unit
     if ok:
         for prev, cur in zip(raw, raw[1:]):
             band = cur[0]
@@ -104,17 +113,25 @@ def check_bands(
                                               f"below `{prev[0].text}`", band.span,
                                               help="list bands from the lowest to the highest"))
             elif c_lower < p_upper or (c_lower == p_upper and p_upper_inc and c_lower_inc):
+                ends = f"`{prev[0].text}` ends at {_end(p_upper, p_upper_inc, unit)}"
+                if c_lower == p_upper:
+                    fix = (f"write this band as `above {_fmt(p_upper, unit)} ...`, or end the previous one with "
+                           f"`to {_fmt(p_upper, unit)}`")
+                else:
+                    fix = f"start this band at {_fmt(p_upper, unit)}, where the previous one ends"
                 diagnostics.append(Diagnostic(
                     "E301", f"bands `{prev[0].text}` and `{band.text}` of `{st.name}` overlap", band.span,
-                    help=f"the first ends at {_fmt(p_upper, p_upper_inc, True)} and the next starts at "
-                    f"{_fmt(c_lower, c_lower_inc, False)}; start this band with `above` or end the first with `to`",
+                    help=f"{ends}; {fix}",
                 ))
             elif c_lower > p_upper or (c_lower == p_upper and not p_upper_inc and not c_lower_inc):
+                ends = f"`{prev[0].text}` ends at {_end(p_upper, p_upper_inc, unit)}"
+                if c_lower == p_upper:
+                    fix = f"start this band at {_fmt(p_upper, unit)} without `above`, so that it includes it"
+                else:
+                    fix = f"start this band at {_fmt(p_upper, unit)}, where the previous one ends"
                 diagnostics.append(Diagnostic(
                     "E302", f"there is a gap between bands `{prev[0].text}` and `{band.text}` of `{st.name}`",
-                    band.span,
-                    help=f"the first ends at {_fmt(p_upper, p_upper_inc, True)} and the next starts at "
-                    f"{_fmt(c_lower, c_lower_inc, False)}; make the next band start where the first ends",
+                    band.span, help=f"{ends}; {fix}",
                 ))
     bands = [
         ir.BandDecl(lower, lower_inc, upper, upper_inc, value, band.text, band.span)
