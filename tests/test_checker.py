@@ -753,3 +753,25 @@ def test_compiled_plan_is_none_when_errors():
     compiled = compile_text(PREFIX + "let x = booking\n" + COMMISSION, FILE)
     assert compiled.plan is None
     assert not compiled.ok
+
+
+def test_e334_exclude_reads_payee_value():
+    # An exclude rule is decided per row before any payee is known, so `quota` has no value there.
+    text = PREFIX.replace("  stage\n", '  stage\n  exclude "big" when deals.amount > quota\n') + COMMISSION
+    diagnostic = only(diagnostics_of(text), "E334")
+    assert at(diagnostic) == (11, 37)
+    assert "payee-level attribute" in diagnostic.message
+
+
+def test_e351_unknown_expect_name():
+    body = 'test "t"\n  during 2027-Q1\n  expect comission = 5 USD\n'
+    diagnostic = only(check_body(body), "E351")
+    assert at(diagnostic) == (FIRST + 2, 10)
+    assert diagnostic.help == "did you mean `commission`?"
+
+
+def test_e351_unknown_deal_field():
+    body = 'test "t"\n  during 2027-Q1\n  deal amout 5 USD\n'
+    diagnostic = only(check_body(body), "E351")
+    assert at(diagnostic) == (FIRST + 2, 8)
+    assert diagnostic.help == "did you mean `amount`?"
