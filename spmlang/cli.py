@@ -171,6 +171,12 @@ def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, 
         _fail(str(err))
     total = sum(len(s.lines) for s in result.statements)
     click.echo(f"Wrote {len(result.statements)} statements ({total} payout lines) to {result.out}")
+    periods = sorted({(s.period.start, s.period.label, s.period.end) for s in result.statements})
+    click.echo("Periods: " + ", ".join(f"{label} ({start} to {end})" for start, label, end in periods))
+    if date_from is not None and periods and (periods[0][0] != date_from.isoformat()
+                                              or periods[-1][2] != date_to.isoformat()):
+        click.echo(f"note: --from {date_from} --to {date_to} was widened to {len(periods)} whole "
+                   f"period{'s' if len(periods) != 1 else ''}, because a plan pays per period")
     if result.reconciliation is not None:
         print_reconciliation(result.reconciliation, ledger)
     if result.rejections:

@@ -541,7 +541,7 @@ class PayeeEvaluator:
                     rounded_items = _settle_items(rounded_items, amount)
                     note += "; items rounded so that they add up to it"
             lines.append(LineResult(decl.name, decl.label, "component", value, amount, rounded_items))
-            roots.append(trace.model_copy(update={"note": note}))
+            roots.append(trace.model_copy(update={"note": f"pays {tr.value_text(amount)}: {note}"}))
         if level == "statement":
             unrounded_total = sum((line.unrounded for line in lines), ZERO)
             total = self.round(unrounded_total)
