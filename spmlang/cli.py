@@ -125,7 +125,8 @@ def print_reconciliation(recon: Reconciliation, ledger: str) -> None:
         count = recon.unreadable_amounts
         click.echo(f"  {count} rejected {'row has' if count == 1 else 'rows have'} no readable amount in "
                    f"the plan's currency and {'is' if count == 1 else 'are'} not in the sums")
-    click.echo(f"  balanced: {'yes' if recon.balances() else 'NO'}")
+    verdict = "yes" if recon.balances() else "NO"
+    click.echo(f"  balanced: {verdict} (credited + excluded + rejected = read, in rows and in amounts)")
 
 
 @main.command("run")

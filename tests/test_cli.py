@@ -269,7 +269,7 @@ def test_run_prints_reconciliation(workdir):
     assert reconciliation_line(result.stdout, "excluded: not won") == [
         "excluded:", "not", "won", "1", "row", "999.99",
     ]
-    assert reconciliation_line(result.stdout, "balanced") == ["balanced:", "yes"]
+    assert reconciliation_line(result.stdout, "balanced")[:2] == ["balanced:", "yes"]
 
 
 @pytest.mark.parametrize(
