@@ -1,4 +1,4 @@
-"""Guards in the parser: comma-grouped numbers in argument lists, deep nesting."""
+"""Parser guards and recovery: comma-grouped numbers, deep nesting, several syntax errors."""
 
 from spmlang.compiler import compile_text
 
@@ -38,3 +38,16 @@ def test_deep_nesting_reported():
 def test_moderate_nesting_accepted():
     chain = " + ".join(["1"] * 90)
     assert codes(f"let a = {chain}") == []
+
+
+def test_several_syntax_errors_reported():
+    text = HEADER + "let a = quota *\nlet b = 2\nlet c = max(1,, 2)\nlet d = 'x'\n" + FOOTER
+    found = [(d.code, d.span.line, d.span.column) for d in compile_text(text, "p.spm").diagnostics]
+    assert found == [("E001", 6, 16), ("E001", 8, 15), ("E001", 9, 9)]
+
+
+def test_bad_statement_header_sets_aside_its_block():
+    # The tiers header lacks its comma; its band lines are not reported again.
+    text = HEADER + "tiers r on 1 marginal\n  0 to 1 => 1%\n  1 and up => 2%\nlet d = 'x'\n" + FOOTER
+    found = [(d.code, d.span.line) for d in compile_text(text, "p.spm").diagnostics]
+    assert found == [("E001", 6), ("E001", 9)]

@@ -165,6 +165,45 @@ def _nesting_diagnostic(file: str, tree: lark.Tree) -> Diagnostic | None:
     return None
 
 
+MAX_SYNTAX_ERRORS = 20
+
+
+def _syntax_diagnostics(file: str, text: str, first: UnexpectedInput) -> list[Diagnostic]:
+    """Report the first syntax error, then look for more by setting aside the statement at fault.
+
+    Recovery blanks the failing line, and when that line starts a statement
+    (it is not indented), the indented lines under it too, then parses again.
+    A plan with a syntax error never runs, so recovery only decides what else
+    is reported.
+    """
+    diagnostics = [_syntax_diagnostic(file, text, first)]
+    lines = text.split("\n")
+    err: UnexpectedInput = first
+    while len(diagnostics) < MAX_SYNTAX_ERRORS:
+        index = err.line - 1
+        if not 0 <= index < len(lines):
+            break
+        blank = [index]
+        if lines[index][:1] not in (" ", "\t"):
+            following = index + 1
+            while following < len(lines) and lines[following][:1] in (" ", "\t"):
+                blank.append(following)
+                following += 1
+        for i in blank:
+            lines[i] = ""
+        remaining = "\n".join(lines)
+        try:
+            _parser().parse(remaining)
+            break
+        except UnexpectedInput as again:
+            if again.line - 1 <= index:
+                break  # no progress: stop rather than repeat an error
+            err = again
+            # Blanking keeps line and column numbers, so they point into the original text.
+            diagnostics.append(_syntax_diagnostic(file, remaining, again))
+    return diagnostics
+
+
 def parse_plan(text: str, file: str = "<plan>") -> tuple[PlanSource | None, list[Diagnostic]]:
     """Parse plan text; return the syntax tree, or None with the diagnostics found."""
     if not text.endswith("\n"):
@@ -174,7 +213,7 @@ def parse_plan(text: str, file: str = "<plan>") -> tuple[PlanSource | None, list
     try:
         tree = _parser().parse(text_for_parser)
     except UnexpectedInput as err:
-        return None, [_syntax_diagnostic(file, text_for_parser, err)]
+        return None, _syntax_diagnostics(file, text_for_parser, err)
     grouped = _grouped_number_diagnostic(file, text_for_parser)
     if grouped is not None:
         return None, [grouped]
