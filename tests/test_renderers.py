@@ -392,10 +392,17 @@ Key measures
   renewal_rate       undefined
   deal_count         3
 
+Your plan inputs (roster)
+  region   EMEA
+  manager  blank
+
 Warnings
   plans/ae.spm:15: renewal_rate is undefined because no contracts were up for renewal
 
 Credited transactions: 3
+  D101  2024-02-10  ledger row 2
+  D102  2024-03-01  ledger row 3  share 50%
+  D103  2024-03-15  ledger row 4
 
 Inputs
   plan    plans/ae.spm     sha256 3f1c9e0b7a2d
@@ -407,6 +414,16 @@ Plan sha256: 3f1c9e0b7a2d4e5f3f1c9e0b7a2d4e5f3f1c9e0b7a2d4e5f3f1c9e0b7a2d4e5f
 
 def test_text_full_statement() -> None:
     assert statement_to_text(make_statement()) == EXPECTED_TEXT
+
+
+def test_text_long_percent_cut_not_rounded() -> None:
+    # 0.99999999999 is 99.999999999%: cut to 99.9999...%, never shown as 100%.
+    measures = [KeyValue(name="attainment", value="0.99999999999", unit="percent")]
+    statement = make_statement().model_copy(update={"measures": measures})
+
+    text = statement_to_text(statement)
+
+    assert "  attainment  99.9999...%\n" in text
 
 
 def test_text_is_ascii() -> None:

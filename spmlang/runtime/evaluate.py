@@ -17,7 +17,7 @@ from spmlang import ir
 from spmlang.money import ONE, ZERO, quantize
 from spmlang.runtime import trace as tr
 from spmlang.runtime.tiers import TierResult, apply_tiers, band_for
-from spmlang.runtime.values import EvaluationError, Value
+from spmlang.runtime.values import EvaluationError, Value, amount_text
 from spmlang.statements.models import TracedTransaction, TraceNode
 
 
@@ -495,8 +495,8 @@ class PayeeEvaluator:
                     raise self.fail(f"the {bound.kind} `{bound.value.text}` of `{decl.name}` is undefined",
                                     bound.span)
                 applies = value > limit if bound.kind == "cap" else value < limit
-                note = (f"{tr.value_text(value)} {'exceeds' if bound.kind == 'cap' else 'is below'} "
-                        f"{tr.value_text(limit)}, so {tr.value_text(limit)} is paid") if applies else "not reached"
+                note = (f"{amount_text(value)} {'exceeds' if bound.kind == 'cap' else 'is below'} "
+                        f"{amount_text(limit)}, so {amount_text(limit)} is paid") if applies else "not reached"
                 steps.append(tr.node(bound.kind, bound.kind, limit, "money", bound.value.text, bound.span,
                                      note=note, children=children))
                 if applies:

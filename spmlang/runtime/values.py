@@ -52,3 +52,15 @@ def value_text(value: Value) -> str | None:
     if isinstance(value, datetime.date):
         return value.isoformat()
     return str(value)
+
+
+def amount_text(value: Decimal) -> str:
+    """Write an amount for a note: trailing zeros past the cents are dropped, the value is not rounded."""
+    from spmlang.money import to_text
+
+    text = to_text(value)
+    if "." in text:
+        whole, fraction = text.split(".", 1)
+        fraction = fraction.rstrip("0").ljust(2, "0")
+        text = f"{whole}.{fraction}"
+    return text

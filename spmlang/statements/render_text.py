@@ -10,7 +10,7 @@ The value formatters here are shared with ``explain``.
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from spmlang.statements.models import Statement
 
@@ -100,12 +100,48 @@ def _header(statement: Statement) -> list[str]:
     ]
 
 
+def _limit_notes(statement: Statement, line_name: str) -> list[str]:
+    """Return the notes of gates that failed and caps or floors that applied on one line."""
+    root = next((node for node in statement.trace if node.name == line_name and node.kind == "component"), None)
+    if root is None:
+        return []
+    notes = []
+    for step in root.children:
+        if step.kind == "gate" and step.value == "false":
+            notes.append(f"gate not met ({step.expression}), so this line pays 0")
+        elif step.kind in ("cap", "floor") and step.note != "not reached":
+            notes.append(f"{step.kind} applied ({step.expression}): {step.note}")
+    return notes
+
+
 def _lines_section(statement: Statement) -> list[str]:
     rows = [(line.label, format_amount(line.amount)) for line in statement.lines]
     total_row = ("Total", format_amount(statement.total))
     table = _table(rows + [total_row], indent="  ")
     rule = "  " + "-" * len(table[-1].strip())
-    return ["Lines", *table[:-1], rule, table[-1]]
+    body: list[str] = []
+    for line, row in zip(statement.lines, table[:-1]):
+        body.append(row)
+        body.extend(f"      {note}" for note in _limit_notes(statement, line.name))
+    return ["Lines", *body, rule, table[-1]]
+
+
+def _attributes_section(statement: Statement) -> list[str]:
+    if not statement.attributes:
+        return []
+    width = max(len(name) for name in statement.attributes)
+    section = ["Your plan inputs (roster)"]
+    for name, value in statement.attributes.items():
+        section.append(f"  {name:<{width}}  {value if value is not None else 'blank'}")
+    return section
+
+
+def _credited_section(statement: Statement) -> list[str]:
+    section = [f"Credited transactions: {len(statement.credited)}"]
+    for credit in statement.credited:
+        share = "" if credit.share == "1" else f"  share {format_percent(credit.share)}"
+        section.append(f"  {credit.id}  {credit.date or ''}  ledger row {credit.row}{share}")
+    return section
 
 
 def _measures_section(statement: Statement) -> list[str]:
@@ -115,6 +151,14 @@ def _measures_section(statement: Statement) -> list[str]:
     section = ["Key measures"]
     for measure in statement.measures:
         value_text = format_value(measure.name, measure.value, measure.unit, statement.currency)
+        if is_percent(measure.name, measure.unit) and measure.value is not None:
+            digits = measure.value.partition(".")[2]
+            if len(digits) > 8:
+                # Cut, never rounded, to four places of a percent, so 99.99999...% never shows as
+                # 100%; the JSON statement keeps every digit.
+                percent = parse_decimal(measure.value).scaleb(2)
+                shown = percent.quantize(Decimal("0.0001"), rounding=ROUND_DOWN)
+                value_text = f"{shown}...%"
         section.append(f"  {measure.name:<{name_width}}  {value_text}")
     return section
 
@@ -151,12 +195,15 @@ def statement_to_text(statement: Statement) -> str:
         _header(statement),
         _lines_section(statement),
         _measures_section(statement),
+        _attributes_section(statement),
         _warnings_section(statement),
-        [f"Credited transactions: {len(statement.credited)}"],
+        _credited_section(statement),
         _inputs_section(statement),
     ]
     text_lines: list[str] = []
     for section in sections:
+        if not section:
+            continue
         if text_lines:
             text_lines.append("")
         text_lines.extend(section)
