@@ -617,7 +617,10 @@ def test_file_ends_after_applied_to():
     diagnostic = syntax_error("component c\n  pay rate applied to")
     assert (diagnostic.span.line, diagnostic.span.column) == (2, 22)
     assert diagnostic.message.startswith("syntax error: unexpected end of line; expected ")
-    assert diagnostic.help == "the line stops early; complete the statement"
+    assert diagnostic.help == (
+        "the line stops early; the form is `pay EXPRESSION` or "
+        "`pay RATE applied to BASE [itemized] [otherwise AMOUNT]`"
+    )
 
 
 def test_file_ends_after_band_arrow():
@@ -730,3 +733,9 @@ def test_render_without_source_text():
     lines = render(diagnostic, {}).split("\n")
     assert lines[0].startswith("plan.spm:1:9: error[E001]: ")
     assert lines[1] == "  = help: quote text with double quotes, e.g. \"Won\""
+
+
+def test_measure_without_aggregate_shows_form():
+    diagnostic = syntax_error("measure a = 1")
+    assert (diagnostic.span.line, diagnostic.span.column) == (1, 13)
+    assert diagnostic.help.startswith("the form is `measure NAME = sum|average|min|max EXPRESSION")

@@ -64,6 +64,38 @@ def _expected_text(expected: set[str]) -> str:
     return ", ".join(words)
 
 
+# The shape of each statement, quoted in the help of a syntax error on its line.
+_STATEMENT_FORMS = {
+    "plan": '`plan "Name" version "1"`',
+    "effective": "`effective 2027-01-01 through 2027-12-31`",
+    "period": "`period month|quarter|half|year`",
+    "currency": "`currency USD`",
+    "rounding": "`rounding half_up|half_even to 0.01 per transaction|component|statement`",
+    "ledger": "`ledger NAME`, then field lines such as `amount from close_value : money`",
+    "roster": "`roster`, then field lines such as `quota : money`",
+    "param": "`param NAME = 10%`",
+    "measure": "`measure NAME = sum|average|min|max EXPRESSION [where CONDITION]` or "
+               "`measure NAME = count LEDGER [where CONDITION]`",
+    "let": "`let NAME = EXPRESSION`",
+    "tiers": "`tiers NAME on KEY, marginal|retroactive|lookup`, then bands such as `0% to 100% => 5%`",
+    "rubric": '`rubric NAME`, then rows such as `3 "Meets expectations" => 100%`',
+    "table": '`table NAME`, then rows such as `"GTX Pro" => 5%` and `otherwise => 3%`',
+    "component": '`component NAME ["Label"]`, then `pay`, `gate`, `cap`, `floor` and `weight` lines',
+    "pay": "`pay EXPRESSION` or `pay RATE applied to BASE [itemized] [otherwise AMOUNT]`",
+    "gate": "`gate CONDITION`",
+    "cap": "`cap AMOUNT`",
+    "floor": "`floor AMOUNT`",
+    "weight": "`weight 60%`",
+    "exclude": '`exclude "label" when CONDITION`',
+    "test": '`test "name"`, then `during`, `payee`, `deal`, `with` and `expect` lines',
+    "payee": "`payee ATTRIBUTE VALUE, ATTRIBUTE VALUE`",
+    "deal": "`deal FIELD VALUE, FIELD VALUE`",
+    "expect": "`expect NAME = VALUE`",
+    "with": "`with PARAMETER = VALUE`",
+    "during": "`during 2027-Q1`",
+}
+
+
 def _syntax_help(text: str, err: UnexpectedInput) -> str:
     line = text.splitlines()[err.line - 1] if 0 < err.line <= len(text.splitlines()) else ""
     rest = line[err.column - 1:] if err.column > 0 else ""
@@ -87,8 +119,11 @@ def _syntax_help(text: str, err: UnexpectedInput) -> str:
         if (err.token.value == "," and start > 0 and text[start - 1].isdigit()
                 and text[start + 1: start + 4].isdigit()):
             return "group digits with underscores (100_000) or not at all; commas separate items"
+        form = _STATEMENT_FORMS.get(line.split(maxsplit=1)[0] if line.strip() else "")
         if err.token.type == "_NL":
-            return "the line stops early; complete the statement"
+            return f"the line stops early; the form is {form}" if form else "the line stops early; complete the statement"
+        if form:
+            return f"the form is {form}"
     return "see docs/language.md for the statement forms"
 
 
