@@ -6,6 +6,7 @@ only when every statement was written, so a failed run leaves no partial set.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import json
@@ -16,6 +17,7 @@ import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable, ContextManager
 
 from spmlang import ir
 from spmlang.compiler import compile_file
@@ -175,11 +177,21 @@ def _slug(text: str) -> str:
     return f"{safe or 'payee'}-{digest}"
 
 
-def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
+# A stage hook takes a stage name ("load", "credit", "evaluate", "build", "write")
+# and returns a context manager around that stage's work; benchmarks time with it.
+StageHook = Callable[[str], ContextManager[object]]
+
+
+def _no_stage(name: str) -> ContextManager[object]:
+    return contextlib.nullcontext()
+
+
+def evaluate_run(plan: ir.Plan, options: RunOptions, stage: StageHook = _no_stage) -> RunResult:
     """Load the inputs, credit the ledger, and evaluate one statement per payee and period."""
     periods = select_periods(plan, options)
     params = parse_params(plan, options.params)
-    roster_table, payees = load_roster(plan, options.roster)
+    with stage("load"):
+        roster_table, payees = load_roster(plan, options.roster)
     inputs = [InputFile(role="plan", path=options.plan, sha256=plan.sha256)]
     credited: CreditResult | None = None
     if plan.ledger is not None:
@@ -188,12 +200,14 @@ def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
         if plan.ledger.field("date") is None and len(periods) > 1:
             raise InputError(f"ledger `{plan.ledger.name}` has no date field, so a run covers one period; "
                              "use --period")
-        ledger_table = load_table(options.ledger, [field_spec(f, plan) for f in plan.ledger.fields], role="ledger")
+        with stage("load"):
+            fields = [field_spec(f, plan) for f in plan.ledger.fields]
+            ledger_table = load_table(options.ledger, fields, role="ledger")
         if ledger_table.read == 0:
             raise InputError(f'ledger "{options.ledger}" has a header but no rows; check that the export '
                              "is complete")
         inputs.append(InputFile(role="ledger", path=options.ledger, sha256=ledger_table.sha256))
-        with decimal_context():
+        with stage("credit"), decimal_context():
             credited = credit(plan, ledger_table, set(payees), periods, params)
         if credited.rejections and options.rejects is None:
             raise RejectedRows(options.ledger, credited.rejections)
@@ -207,9 +221,11 @@ def evaluate_run(plan: ir.Plan, options: RunOptions) -> RunResult:
             attributes = payees[payee]
             for period in periods:
                 credits: list[Credit] = credited.credits.get((payee, period.label), []) if credited else []
-                result = PayeeEvaluator(plan, payee, attributes, credits, period.label, params).run()
-                statements.append(build_statement(plan, options.plan, inputs, payee, attributes, period, credits,
-                                                  result, params))
+                with stage("evaluate"):
+                    result = PayeeEvaluator(plan, payee, attributes, credits, period.label, params).run()
+                with stage("build"):
+                    statements.append(build_statement(plan, options.plan, inputs, payee, attributes, period,
+                                                      credits, result, params))
     return RunResult(statements, credited.reconciliation if credited else None,
                      credited.rejections if credited else [], options.out)
 
@@ -351,16 +367,18 @@ def manifest_json(result: RunResult, options: RunOptions, plan: ir.Plan, files: 
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 
 
-def run(options: RunOptions) -> RunResult:
+def run(options: RunOptions, stage: StageHook = _no_stage) -> RunResult:
     """Compile the plan, evaluate every statement, and write the outputs."""
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise InputError(f"--format {fmt}: unknown format; use any of {', '.join(FORMATS)}")
     _check_rejects_path(options)
-    compiled = compile_file(options.plan)
+    with stage("compile"):
+        compiled = compile_file(options.plan)
     if not compiled.ok:
         raise PlanError([d for d in compiled.diagnostics if d.is_error])
     plan = compiled.plan
-    result = evaluate_run(plan, options)
-    result.files = write_outputs(result, options, plan)
+    result = evaluate_run(plan, options, stage)
+    with stage("write"):
+        result.files = write_outputs(result, options, plan)
     return result
