@@ -180,6 +180,7 @@ class FieldDecl:
     decimal_comma: bool
     rubric: str | None
     span: Span
+    percent_form: str = ""  # "fraction", "points" or "" (see runtime.inputs.FieldSpec)
 
 
 @dataclass(frozen=True)

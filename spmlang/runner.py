@@ -79,7 +79,7 @@ def field_spec(decl: ir.FieldDecl, plan: ir.Plan) -> FieldSpec:
     return FieldSpec(
         name=decl.name, column=decl.column, type=decl.unit, optional=decl.optional,
         date_format=decl.date_format, decimal_comma=decl.decimal_comma, ratings=ratings, line=decl.span.line,
-        currency=plan.currency if decl.unit == "money" else "",
+        currency=plan.currency if decl.unit == "money" else "", percent_form=decl.percent_form,
     )
 
 

@@ -196,12 +196,35 @@ def test_number_accepts_amount_forms_without_currency():
         ("100%", "1.00"),
         ("-3%", "-0.03"),
         ("0.125", "0.125"),
-        ("1.25", "1.25"),
+        ("1", "1"),
+        ("-0.5", "-0.5"),
         (" 7.5% ", "0.075"),
     ],
 )
 def test_percent_accepted_forms(text, expected):
     assert str(parse_value(text, PERCENT)) == expected
+
+
+def test_percent_bare_number_above_one_rejected():
+    # "12.5" could be 12.5% or the fraction 12.5 (1250%), so the column must say which.
+    problem = reason("12.5", PERCENT)
+    assert problem.startswith("12.5 has no % sign, so it could mean 12.5% or 1250%")
+    assert '`: percent "12.5"`' in problem
+
+
+@pytest.mark.parametrize(
+    ("form", "text", "expected"),
+    [
+        ("fraction", "1.25", "1.25"),
+        ("fraction", "0.125", "0.125"),
+        ("points", "12.5", "0.125"),
+        ("points", "125", "1.25"),
+        ("points", "12.5%", "0.125"),
+    ],
+)
+def test_percent_declared_forms(form, text, expected):
+    spec = FieldSpec("rate", "rate", "percent", percent_form=form)
+    assert str(parse_value(text, spec)) == expected
 
 
 def test_percent_decimal_comma():

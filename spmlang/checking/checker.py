@@ -32,6 +32,8 @@ DATE_FORMATS = {
     "DD.MM.YYYY": "%d.%m.%Y",
     "YYYY/MM/DD": "%Y/%m/%d",
 }
+# How a percent column without % signs reads: `: percent "12.5"` or `: percent "0.125"`.
+PERCENT_FORMS = {"12.5": "points", "0.125": "fraction"}
 # Ledger fields the runtime itself reads, with the unit each must have.
 LEDGER_ROLES = {"id": "text", "payee": "text", "date": "date"}
 
@@ -266,11 +268,16 @@ class Checker:
                                help=f"use one of {', '.join(DATE_FORMATS)}")
             elif unit in ("money", "number", "percent") and f.type_arg in ("1.234,56", "decimal comma"):
                 pass
+            elif unit == "percent" and f.type_arg in PERCENT_FORMS:
+                pass
             else:
                 self.error("E115", f'a {unit} field takes no format "{f.type_arg}"', f.type_span,
-                           help='only dates take a format such as "MM/DD/YYYY"; amounts take "1.234,56"')
+                           help='dates take a format such as "MM/DD/YYYY", amounts "1.234,56", and '
+                           'percentages "12.5" or "0.125"')
         decimal_comma = f.type_arg in ("1.234,56", "decimal comma")
-        return ir.FieldDecl(f.name, f.column, unit, f.optional, date_format, decimal_comma, rubric, f.span)
+        percent_form = PERCENT_FORMS.get(f.type_arg, "") if unit == "percent" else ""
+        return ir.FieldDecl(f.name, f.column, unit, f.optional, date_format, decimal_comma, rubric, f.span,
+                            percent_form)
 
     def check_fields(self, fields, rubric_ok: bool, what: str) -> list[ir.FieldDecl]:
         out: list[ir.FieldDecl] = []

@@ -51,6 +51,9 @@ class FieldSpec:
     ratings: tuple[str, ...] = ()  # allowed keys of a "rating" field, as in the plan's rubric
     line: int = 0  # plan line that declares the field, shown in messages (0 if unknown)
     currency: str = ""  # the plan's currency code; money cells marked with another currency are rejected
+    # How a percent cell without a % sign reads: "fraction" (0.125 is 12.5%), "points" (12.5 is
+    # 12.5%), or "" for a fraction of at most 1 in size, rejecting larger bare numbers as ambiguous.
+    percent_form: str = ""
 
 
 @dataclass(frozen=True, slots=True)  # slots: a million rows each save the __dict__
@@ -260,6 +263,12 @@ def _plain_form_of_exponent(body: str, style: _AmountStyle) -> str:
     return f" {text} instead of {body}"
 
 
+def _scale_percent_up(value: Decimal) -> str:
+    """Write a fraction as the number of percent it means, exactly: 12.5 gives "1250"."""
+    sign, digits, exponent = value.as_tuple()
+    return format(Decimal((sign, digits, exponent + 2)).normalize(), "f")
+
+
 def _scale_percent(value: Decimal) -> Decimal:
     """Divide by 100 exactly by moving the exponent, so no digit is ever rounded."""
     sign, digits, exponent = value.as_tuple()
@@ -302,28 +311,42 @@ def _money_parser(spec: FieldSpec, guard: _CurrencyGuard | None) -> Callable[[st
 
 
 def _percent_parser(spec: FieldSpec) -> Callable[[str], object]:
-    """Return the parser of a percent field: "12.5%" reads as 0.125, and "0.125" as written.
+    """Return the parser of a percent field: "12.5%" reads as 0.125.
 
-    NOTE: a cell "12.5" without the % sign reads as the fraction 12.5, which is
-    1250%. Nothing here can tell that mistake from a real rate above 100%.
+    A cell without a % sign reads by ``spec.percent_form``. Without a declared
+    form, a bare number larger than 1 is rejected, because "12.5" may be an
+    export that dropped its % signs as well as the fraction 12.5 (1250%).
     """
     decimal_comma = spec.decimal_comma
     is_plain = (_PLAIN_COMMA if decimal_comma else _PLAIN_DOT).fullmatch
     style = _amount_style("percent", decimal_comma)
     optional = spec.optional
 
+    form = spec.percent_form
+
+    def bare(value: Decimal, text: str) -> Decimal:
+        if form == "points":
+            return _scale_percent(value)
+        if form == "" and abs(value) > 1:
+            written = text.strip()
+            raise ValueError(
+                f"{written} has no % sign, so it could mean {written}% or {_scale_percent_up(value)}%; "
+                f'write the sign, or declare the column `: percent "12.5"` (bare numbers are percent) '
+                f'or `: percent "0.125"` (bare numbers are fractions)'
+            )
+        return value
+
     def parse(text: str) -> Decimal | None:
         if is_plain(text):
-            return _read_plain_amount(text, decimal_comma)
+            return bare(_read_plain_amount(text, decimal_comma), text)
         body = text.strip()
         if not body.endswith("%"):
             value, _ = _read_amount(body, style)
-            return _blank(optional) if value is None else value
+            return _blank(optional) if value is None else bare(value, body)
         value, _ = _read_amount(body[:-1], style)
         if value is None:
             raise ValueError(f"no digits before the % sign; write e.g. {style.example}")
         return _scale_percent(value)
-
     return parse
 
 
