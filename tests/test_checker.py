@@ -775,3 +775,41 @@ def test_e351_unknown_deal_field():
     diagnostic = only(check_body(body), "E351")
     assert at(diagnostic) == (FIRST + 2, 8)
     assert diagnostic.help == "did you mean `amount`?"
+
+
+def test_e352_test_amount_without_currency():
+    body = 'test "t"\n  during 2027-Q1\n  expect commission = 928.01\n'
+    diagnostic = only(check_body(body), "E352")
+    assert at(diagnostic) == (FIRST + 2, 23)
+    assert diagnostic.message == "`commission` is an amount, so write `928.01 USD`"
+
+
+def test_e352_test_amount_in_other_currency():
+    body = 'test "t"\n  during 2027-Q1\n  expect total = 928.01 EUR\n'
+    diagnostic = only(check_body(body), "E352")
+    assert diagnostic.message == "`928.01 EUR` is in EUR, but the plan pays in USD"
+
+
+def test_e352_test_percent_input_without_sign():
+    # `with rate = 7` would set 700%.
+    body = 'param rate = 5%\ntest "t"\n  during 2027-Q1\n  with rate = 7\n'
+    diagnostic = only(check_body(body), "E352")
+    assert diagnostic.message == "`rate` is a percentage, and 7 would mean 700%"
+
+
+def test_e352_expected_ratio_above_one_allowed():
+    body = 'let ratio = bookings / quota\ntest "t"\n  during 2027-Q1\n  expect ratio = 1.45\n'
+    assert check_body(body) == []
+
+
+def test_e208_otherwise_fallback_needs_brackets():
+    # `quota otherwise 0 USD + bookings` would read as `quota otherwise (0 USD + bookings)`.
+    body = "let x = quota otherwise 0 USD + bookings\n"
+    diagnostic = only(check_body(body), "E208")
+    assert at(diagnostic) == (FIRST, 25)
+    assert "`(x otherwise 0) + y`" in diagnostic.help
+
+
+def test_e208_bracketed_forms_accepted():
+    body = "let x = (quota otherwise 0 USD) + bookings\nlet y = quota otherwise (0 USD + bookings)\n"
+    assert check_body(body) == []

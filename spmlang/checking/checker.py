@@ -539,6 +539,49 @@ class Checker:
                 if item.name not in known:
                     self.error("E351", f"{problem} `{item.name}`", item.span,
                                help=self.suggest(item.name, known) or f"known names: {', '.join(known) or 'none'}")
+                else:
+                    is_field = problem.startswith("the ledger")
+                    is_input = items is not test.expects
+                    self.check_test_value(item, self.test_unit(item.name, is_field), is_input)
+
+    def test_unit(self, name: str, is_field: bool) -> str:
+        """Return the unit a plan test's value for ``name`` must have."""
+        if is_field:
+            decl = self.out.ledger.field(name) if self.out.ledger else None
+            return decl.unit if decl else "error"
+        if name == "total" or name in self.out.components:
+            return "money"
+        if self.out.roster and self.out.roster.field(name) is not None:
+            return self.out.roster.field(name).unit
+        return self.units.get(name, ("", "error"))[1]
+
+    def check_test_value(self, item: s.Assignment, unit: str, is_input: bool) -> None:
+        """Check that a literal in a plan test has the unit of what it sets or expects.
+
+        A bare number above 1 for a percentage input is rejected as in a roster
+        column; an expected ratio such as 1.45 is a fraction, as the plan computes it.
+        """
+        literal = item.value.operand if isinstance(item.value, s.Unary) else item.value
+        if not isinstance(literal, s.Literal) or unit in ("error", "rating", "date", "bool", "text"):
+            return
+        want, got = ir.dimension(unit), ir.dimension(literal.unit)
+        if literal.unit == "money" and literal.currency != self.out.currency:
+            self.error("E352", f"`{literal.text}` is in {literal.currency}, but the plan pays in {self.out.currency}",
+                       literal.span, help=f"write the amount in {self.out.currency}")
+        elif want == "money" and got not in ("money", "number"):
+            self.error("E352", f"`{item.name}` needs an amount such as 1_000 {self.out.currency}, "
+                       f"not `{literal.text}`", literal.span)
+        elif want == "number" and got not in ("money", "number"):
+            self.error("E352", f"`{item.name}` needs a number, not `{literal.text}`", literal.span)
+        elif want == "money" and got != "money" and literal.value != 0:
+            self.error("E352", f"`{item.name}` is an amount, so write `{literal.text} {self.out.currency}`",
+                       literal.span, help="amounts in plan tests carry the plan's currency")
+        elif want == "number" and got == "money":
+            self.error("E352", f"`{item.name}` is a {unit} value, not an amount", literal.span,
+                       help="drop the currency")
+        elif is_input and unit == "percent" and literal.unit == "number" and abs(literal.value) > 1:
+            self.error("E352", f"`{item.name}` is a percentage, and {literal.text} would mean "
+                       f"{literal.value * 100:f}%", literal.span, help=f"write {literal.text}% if that is meant")
 
     def check_weights(self) -> None:
         weights = [c.weight for c in self.out.components.values() if c.weight is not None]

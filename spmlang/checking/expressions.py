@@ -168,7 +168,21 @@ class ExpressionChecker:
         unit = self.common_unit(then, otherwise, expr.span, "the two branches of `if`")
         return ir.Cond(condition, then, otherwise, unit, expr.span, self.text(expr.span))
 
+    def _parenthesized(self, span: Span) -> bool:
+        line = self.lines[span.line - 1] if span.line <= len(self.lines) else ""
+        before = line[: span.column - 1].rstrip()
+        end_line = self.lines[span.end_line - 1] if span.end_line <= len(self.lines) else ""
+        after = end_line[span.end_column - 1:].lstrip()
+        return before.endswith("(") and after.startswith(")")
+
     def _otherwise(self, expr: s.Otherwise, scope: Scope) -> ir.Expr:
+        # `a otherwise 0 + b` reads as `a otherwise (0 + b)`: the fallback takes everything to
+        # its right. A reader easily expects `(a otherwise 0) + b`, so the plan must say which.
+        if isinstance(expr.fallback, (s.Binary, s.Otherwise)) and not self._parenthesized(expr.fallback.span):
+            fallback = self.text(expr.fallback.span)
+            self.error("E208", f"`otherwise` takes all of `{fallback}` as its fallback", expr.fallback.span,
+                       help=f"write `otherwise ({fallback})` if that is meant, or put the value and its "
+                       "fallback in brackets: `(x otherwise 0) + y`")
         value = self.check(expr.value, scope)
         fallback = self.check(expr.fallback, scope)
         unit = self.common_unit(value, fallback, expr.span, "a value and its `otherwise` fallback")
