@@ -7,7 +7,9 @@ only when every statement was written, so a failed run leaves no partial set.
 from __future__ import annotations
 
 import contextlib
+import csv
 import datetime
+import io
 import hashlib
 import json
 import os
@@ -72,6 +74,8 @@ class RunResult:
     rejections: list[Rejection]
     out: str
     files: list[str] = field(default_factory=list)
+    rejected_cells: dict[int, dict[str, str]] = field(default_factory=dict)
+    ledger_columns: list[str] = field(default_factory=list)
 
 
 def field_spec(decl: ir.FieldDecl, plan: ir.Plan) -> FieldSpec:
@@ -116,14 +120,30 @@ def parse_params(plan: ir.Plan, pairs: tuple[tuple[str, str], ...]) -> dict[str,
         unit = decl.value.unit
         spec_type = {"count": "number"}.get(unit, unit)
         if unit == "percent" and not text.rstrip().endswith("%"):
-            # "30" would read as the fraction 30, that is 3000%; the % sign removes the doubt.
-            raise OptionError(f"--param {name}={text}: `{name}` is a percentage; write it with %, "
-                              f"e.g. {name}={text}%")
+            # "30" could mean 30% or the fraction 30 (3000%); the % sign removes the doubt.
+            raise OptionError(f"--param {name}={text}: `{name}` is a percentage; write it with a % sign, "
+                              f"e.g. {name}={_as_percent_example(text)}")
+        # The plan's own literal syntax groups digits with "_" (1_000 USD).
+        cell = text.replace("_", "") if re.fullmatch(r"[\d_.,]+(\s*[A-Z]{3})?", text.strip()) else text
+        spec = FieldSpec(name=name, column=name, type=spec_type,
+                         currency=plan.currency if unit == "money" else "")
         try:
-            values[name] = parse_value(text, FieldSpec(name=name, column=name, type=spec_type))
+            values[name] = parse_value(cell, spec)
         except ValueError as err:
             raise OptionError(f"--param {name}={text}: {err}") from None
     return values
+
+
+def _as_percent_example(text: str) -> str:
+    """Suggest a percent for a bare number: 0.07 as 7%, 30 as 30%."""
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        return "12.5%"
+    if abs(value) <= 1:
+        sign, digits, exponent = value.as_tuple()
+        return f"{Decimal((sign, digits, exponent + 2)).normalize():f}%"
+    return f"{text.strip()}%"
 
 
 def _payee_ids_by_row(plan: ir.Plan, path: str) -> dict[int, str]:
@@ -226,8 +246,11 @@ def evaluate_run(plan: ir.Plan, options: RunOptions, stage: StageHook = _no_stag
                 with stage("build"):
                     statements.append(build_statement(plan, options.plan, inputs, payee, attributes, period,
                                                       credits, result, params))
-    return RunResult(statements, credited.reconciliation if credited else None,
-                     credited.rejections if credited else [], options.out)
+    return RunResult(
+        statements, credited.reconciliation if credited else None, credited.rejections if credited else [],
+        options.out, rejected_cells=credited.rejected_cells if credited else {},
+        ledger_columns=[f.column for f in plan.ledger.fields] if plan.ledger else [],
+    )
 
 
 def _prepare_out(out: Path) -> None:
@@ -258,10 +281,25 @@ def _check_only_spm_files(out: Path) -> None:
                          "choose a new folder, because a new run replaces the whole folder")
 
 
+REJECTS_HEADER = ["row", "column", "value", "reason"]
+
+
+def _is_rejects_file(path: Path) -> bool:
+    """Return whether ``path`` starts with the header spm writes to rejects files."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            first = handle.readline().rstrip("\r\n")
+    except (OSError, UnicodeDecodeError):
+        return False
+    return first.split(",")[: len(REJECTS_HEADER)] == REJECTS_HEADER
+
+
 def _check_rejects_path(options: RunOptions) -> None:
     """Refuse a --rejects path that would overwrite an input or land inside --out."""
     if options.rejects is None:
         return
+    if not options.rejects.strip():
+        raise OptionError("--rejects needs a file name")
     target = Path(options.rejects).resolve()
     for option, path in (("--ledger", options.ledger), ("--roster", options.roster), ("the plan", options.plan)):
         if path is not None and Path(path).resolve() == target:
@@ -270,6 +308,11 @@ def _check_rejects_path(options: RunOptions) -> None:
     if target == out or out in target.parents:
         raise OptionError(f"--rejects {options.rejects} is inside --out {options.out}, which a run replaces; "
                           "give a file outside it")
+    if target.is_dir():
+        raise OptionError(f"--rejects {options.rejects} is a folder; give a file name such as rejects.csv")
+    if target.exists() and not _is_rejects_file(target):
+        raise OptionError(f"--rejects {options.rejects} exists and is not a rejects file written by spm; "
+                          "give a new file name")
 
 
 def write_outputs(result: RunResult, options: RunOptions, plan: ir.Plan) -> list[str]:
@@ -298,7 +341,7 @@ def write_outputs(result: RunResult, options: RunOptions, plan: ir.Plan) -> list
             files.append(_write(staging, "payouts.csv", payout_lines_csv(result.statements)))
         files.append(_write(staging, MANIFEST, manifest_json(result, options, plan, files)))
         if options.rejects is not None:
-            write_rejects(options.rejects, result.rejections)
+            write_rejects(options.rejects, result)
         if out.exists():
             backup = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
             os.replace(out, backup / "previous")
@@ -319,15 +362,18 @@ def _write(folder: Path, relative: str, text: str) -> str:
     return relative
 
 
-def write_rejects(path: str, rejections: list[Rejection]) -> None:
-    import csv
-    import io
+def write_rejects(path: str, result: RunResult) -> None:
+    """Write one line per rejected cell: where, what and why, then the row's cells as read.
 
+    The trailing columns carry the row's declared ledger columns, so a user can
+    fix the values and load them again.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["row", "column", "value", "reason"])
-    for r in rejections:
-        writer.writerow([r.row, r.column, r.value, r.reason])
+    writer.writerow(REJECTS_HEADER + result.ledger_columns)
+    for r in result.rejections:
+        cells = result.rejected_cells.get(r.row, {})
+        writer.writerow([r.row, r.column, r.value, r.reason] + [cells.get(c, "") for c in result.ledger_columns])
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(buffer.getvalue(), encoding="utf-8", newline="\n")

@@ -375,7 +375,7 @@ def test_run_rejects_file_and_good_rows(workdir):
                  "--out", "out", "--rejects", "rejects/bad_rows.csv")
     assert result.exit_code == 0, result.stderr
     rejects = (workdir / "rejects" / "bad_rows.csv").read_text(encoding="utf-8").splitlines()
-    assert rejects[0] == "row,column,value,reason"
+    assert rejects[0] == "row,column,value,reason,deal_id,rep,close_date,amount,stage"
     assert rejects[1].startswith("3,amount,abc,")
     assert rejects[2].startswith("4,rep,R9,")
     assert len(rejects) == 3

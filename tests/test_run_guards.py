@@ -75,8 +75,9 @@ def test_foreign_currency_cell_rejected(workdir):
     result = run(workdir, "--rejects", str(workdir / "rejects.csv"))
     assert result.exit_code == 0, result.stderr
     rejects = (workdir / "rejects.csv").read_text(encoding="utf-8")
-    assert "D1" not in rejects  # rejects list row numbers, not ids
-    assert "2,amount,100 EUR" in rejects
+    assert rejects.splitlines()[0] == "row,column,value,reason,deal_id,rep,closed,amount"
+    assert "2,amount,100 EUR,\"currency" in rejects
+    assert rejects.splitlines()[1].endswith(",D1,R1,2027-01-05,100 EUR")
     assert "3,amount,€50" in rejects
     statement = json.loads(next((workdir / "out" / "statements").glob("R1_2027-Q1.json")).read_text())
     # Only the $20 deal is credited: 20 x 10% = 2.00.
@@ -149,3 +150,57 @@ def test_rerun_replaces_own_output(workdir):
     statement = json.loads((workdir / "out" / "statements" / "R1_2027-Q1.json").read_text())
     # 200 x 10% = 20.00
     assert statement["total"] == "20.00"
+
+
+def test_percent_param_hint_for_fraction(workdir):
+    # 0.07 as a fraction is 7%, so the hint must not suggest 0.07%.
+    write_ledger(workdir, "D1,R1,2027-01-05,100\n")
+    result = run(workdir, "--param", "rate=0.07")
+    assert result.exit_code == 2
+    assert "e.g. rate=7%" in result.stderr
+
+
+def test_money_param_in_plan_syntax(workdir):
+    plan = PLAN.replace("param rate = 10%\n", "param rate = 10%\nparam bonus = 5 USD\n").replace(
+        "  pay rate applied to bookings", "  pay rate applied to bookings\ncomponent extra\n  pay bonus")
+    (workdir / "plan.spm").write_text(plan, encoding="utf-8")
+    write_ledger(workdir, "D1,R1,2027-01-05,100\n")
+    result = run(workdir, "--param", "bonus=1_000 USD")
+    assert result.exit_code == 0, result.stderr
+    statement = json.loads((workdir / "out" / "statements" / "R1_2027-Q1.json").read_text())
+    # 100 x 10% + 1,000 = 1,010.00
+    assert statement["total"] == "1010.00"
+
+
+def test_money_param_other_currency_rejected(workdir):
+    plan = PLAN.replace("param rate = 10%\n", "param rate = 10%\nparam bonus = 5 USD\n")
+    (workdir / "plan.spm").write_text(plan, encoding="utf-8")
+    write_ledger(workdir, "D1,R1,2027-01-05,100\n")
+    result = run(workdir, "--param", "bonus=1000 EUR")
+    assert result.exit_code == 2
+    assert "is not the plan's currency USD" in result.stderr
+
+
+def test_rejects_into_folder_refused(workdir):
+    write_ledger(workdir, "D1,R1,2027-01-05,100\n")
+    (workdir / "somewhere").mkdir()
+    result = run(workdir, "--rejects", str(workdir / "somewhere"))
+    assert result.exit_code == 2
+    assert "is a folder" in result.stderr
+
+
+def test_rejects_over_unrelated_file_refused(workdir):
+    write_ledger(workdir, "D1,R1,2027-01-05,100\n")
+    notes = workdir / "notes.csv"
+    notes.write_text("my,own,data\n", encoding="utf-8")
+    result = run(workdir, "--rejects", str(notes))
+    assert result.exit_code == 2
+    assert notes.read_text(encoding="utf-8") == "my,own,data\n"
+
+
+def test_rejects_file_replaced_on_rerun(workdir):
+    write_ledger(workdir, "D1,R1,2027-01-05,100\nD2,R1,2027-01-05,abc\n")
+    rejects = workdir / "rejects.csv"
+    assert run(workdir, "--rejects", str(rejects)).exit_code == 0
+    assert run(workdir, "--rejects", str(rejects)).exit_code == 0
+    assert len(rejects.read_text(encoding="utf-8").splitlines()) == 2

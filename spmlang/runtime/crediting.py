@@ -67,6 +67,8 @@ class CreditResult:
     credits: dict[tuple[str, str], list[Credit]]  # (payee, period label) -> credits in file order
     rejections: list[Rejection]
     reconciliation: Reconciliation
+    # Row number -> source column -> cell text of each rejected row, so a rejects file can be fixed.
+    rejected_cells: dict[int, dict[str, str]] = field(default_factory=dict)
 
 
 def amount_field(ledger: ir.LedgerDecl) -> ir.FieldDecl | None:
@@ -134,7 +136,13 @@ def credit(
     amount_spec = FieldSpec(name=money.name, column=money.column, type="money", optional=True,
                             decimal_comma=money.decimal_comma, currency=plan.currency) if money else None
 
+    rejected_cells: dict[int, dict[str, str]] = {}
+
+    def keep_cells(number: int, cells: dict[str, str]) -> None:
+        rejected_cells[number] = {columns[name]: text for name, text in cells.items()}
+
     def reject(row: int, column: str, value: str, reason: str, amount: Decimal | None) -> None:
+        keep_cells(row, parsed[row].raw)
         rejection = Rejection(row, column, value, reason)
         rejections.append(rejection)
         recon.rejected.setdefault(_reason_group(rejection), Bucket()).add(amount)
@@ -146,6 +154,8 @@ def credit(
         if number in table.rejected_rows:
             bad = table.rejected_rows[number]
             rejections.extend(bad)
+            if number in table.rejected_cells:
+                keep_cells(number, table.rejected_cells[number])
             amount = _readable_amount(table, number, money, amount_spec) if money else None
             recon.rejected.setdefault(_reason_group(bad[0]), Bucket()).add(amount)
             recon.read.add(amount)
@@ -204,4 +214,4 @@ def credit(
     # Excluded buckets in plan order, then the run's own rules, whatever order rows came in.
     order = [rule.label for rule in ledger.excludes] + [OUTSIDE_PLAN, OUTSIDE_RUN]
     recon.excluded = {label: recon.excluded[label] for label in order if label in recon.excluded}
-    return CreditResult(credits, rejections, recon)
+    return CreditResult(credits, rejections, recon, rejected_cells)
