@@ -142,7 +142,10 @@ def print_reconciliation(recon: Reconciliation, ledger: str) -> None:
 @click.option("--rejects", help="Write rejected ledger rows to this CSV file and run the good rows.")
 @click.option("--param", "params", multiple=True, callback=_parse_param,
               help="Override a plan parameter for this run: NAME=VALUE (repeatable).")
-def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, rejects, params) -> None:
+@click.option("--allow-empty-ledger", is_flag=True,
+              help="Run a ledger that has a header but no rows, for a period with no transactions.")
+def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, rejects, params,
+                allow_empty_ledger) -> None:
     """Run PLAN over a ledger and roster and write one statement per payee and period."""
     if (date_from is None) != (date_to is None):
         raise click.UsageError("--from and --to go together")
@@ -151,7 +154,8 @@ def run_command(plan, ledger, roster, period, date_from, date_to, out, formats, 
     if not period and not date_from:
         raise click.UsageError("say which period to run: --period (e.g. 2027-Q1) or --from DATE --to DATE")
     options = RunOptions(plan=plan, roster=roster, out=out, ledger=ledger, period=period, date_from=date_from,
-                         date_to=date_to, formats=formats, rejects=rejects, params=params)
+                         date_to=date_to, formats=formats, rejects=rejects, params=params,
+                         allow_empty_ledger=allow_empty_ledger)
     try:
         result = run(options)
     except PlanError as err:

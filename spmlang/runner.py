@@ -65,6 +65,7 @@ class RunOptions:
     formats: tuple[str, ...] = FORMATS
     rejects: str | None = None
     params: tuple[tuple[str, str], ...] = ()
+    allow_empty_ledger: bool = False
 
 
 @dataclass
@@ -165,8 +166,9 @@ def load_roster(plan: ir.Plan, path: str) -> tuple[Table, dict[str, dict[str, Va
         for r in table.rejections:
             payee = f" (payee {payee_of[r.row]})" if payee_of.get(r.row) else ""
             lines.append(f"  row {r.row}{payee}, column {r.column or '(row)'}: {r.value!r}: {r.reason}")
-        raise InputError(f'roster "{path}" has {len(table.rejections)} bad cells; fix them and run again:\n'
-                         + "\n".join(lines))
+        count = len(table.rejections)
+        raise InputError(f'roster "{path}" has {count} bad {"cell" if count == 1 else "cells"}; '
+                         "fix them and run again:\n" + "\n".join(lines))
     payees: dict[str, dict[str, Value]] = {}
     first: dict[str, int] = {}
     for row in table.rows:
@@ -223,9 +225,9 @@ def evaluate_run(plan: ir.Plan, options: RunOptions, stage: StageHook = _no_stag
         with stage("load"):
             fields = [field_spec(f, plan) for f in plan.ledger.fields]
             ledger_table = load_table(options.ledger, fields, role="ledger")
-        if ledger_table.read == 0:
+        if ledger_table.read == 0 and not options.allow_empty_ledger:
             raise InputError(f'ledger "{options.ledger}" has a header but no rows; check that the export '
-                             "is complete")
+                             "is complete, or give --allow-empty-ledger for a period with no transactions")
         inputs.append(InputFile(role="ledger", path=options.ledger, sha256=ledger_table.sha256))
         with stage("credit"), decimal_context():
             credited = credit(plan, ledger_table, set(payees), periods, params)

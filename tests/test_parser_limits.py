@@ -51,3 +51,15 @@ def test_bad_statement_header_sets_aside_its_block():
     text = HEADER + "tiers r on 1 marginal\n  0 to 1 => 1%\n  1 and up => 2%\nlet d = 'x'\n" + FOOTER
     found = [(d.code, d.span.line) for d in compile_text(text, "p.spm").diagnostics]
     assert found == [("E001", 6), ("E001", 9)]
+
+
+def test_keyword_as_field_name_hint():
+    text = 'plan "x"\nperiod quarter\nledger deals\n  payee from rep\n  plan\n'
+    diagnostic = compile_text(text, "p.spm").diagnostics[0]
+    assert diagnostic.span.line == 5
+    assert diagnostic.help.startswith("`plan` starts a statement, so it cannot name a field")
+
+
+def test_keyword_readable_as_column():
+    text = HEADER.replace("roster\n", "ledger deals\n  payee from rep\n  plan_name from plan\nroster\n") + FOOTER
+    assert compile_text(text, "p.spm").diagnostics == []

@@ -204,3 +204,14 @@ def test_rejects_file_replaced_on_rerun(workdir):
     assert run(workdir, "--rejects", str(rejects)).exit_code == 0
     assert run(workdir, "--rejects", str(rejects)).exit_code == 0
     assert len(rejects.read_text(encoding="utf-8").splitlines()) == 2
+
+
+def test_empty_ledger_needs_flag(workdir):
+    write_ledger(workdir, "")
+    refused = run(workdir)
+    assert refused.exit_code == 1
+    assert "--allow-empty-ledger" in refused.stderr
+    allowed = run(workdir, "--allow-empty-ledger")
+    assert allowed.exit_code == 0, allowed.stderr
+    statement = json.loads((workdir / "out" / "statements" / "R1_2027-Q1.json").read_text())
+    assert statement["total"] == "0.00"

@@ -32,6 +32,8 @@ DATE_FORMATS = {
     "DD.MM.YYYY": "%d.%m.%Y",
     "YYYY/MM/DD": "%Y/%m/%d",
 }
+# Names of the lines and values a statement adds itself.
+RESERVED_NAMES = ("total", "total_cap", "total_floor", "rounding")
 # How a percent column without % signs reads: `: percent "12.5"` or `: percent "0.125"`.
 PERCENT_FORMS = {"12.5": "points", "0.125": "fraction"}
 # Ledger fields the runtime itself reads, with the unit each must have.
@@ -200,8 +202,9 @@ class Checker:
                     self.error("E100", f"`{name}` is defined twice", span,
                                help=f"the first definition is at {first}; rename one of them")
                     continue
-                if name in BUILTINS or name == "total":
-                    self.error("E100", f"`{name}` is a reserved name", span, help="choose another name")
+                if name in BUILTINS or name in RESERVED_NAMES:
+                    self.error("E100", f"`{name}` is a reserved name", span,
+                               help="choose another name; statements use it for their own lines")
                     continue
                 self.decls[name] = decl
 

@@ -96,6 +96,12 @@ _STATEMENT_FORMS = {
 }
 
 
+_TOP_LEVEL_WORDS = (
+    "plan", "effective", "period", "currency", "rounding", "ledger", "roster", "param", "rubric",
+    "table", "measure", "let", "tiers", "component", "total", "test",
+)
+
+
 def _syntax_help(text: str, err: UnexpectedInput) -> str:
     line = text.splitlines()[err.line - 1] if 0 < err.line <= len(text.splitlines()) else ""
     rest = line[err.column - 1:] if err.column > 0 else ""
@@ -119,7 +125,11 @@ def _syntax_help(text: str, err: UnexpectedInput) -> str:
         if (err.token.value == "," and start > 0 and text[start - 1].isdigit()
                 and text[start + 1: start + 4].isdigit()):
             return "group digits with underscores (100_000) or not at all; commas separate items"
-        form = _STATEMENT_FORMS.get(line.split(maxsplit=1)[0] if line.strip() else "")
+        first_word = line.split(maxsplit=1)[0] if line.strip() else ""
+        if line[:1] in (" ", "\t") and first_word in _TOP_LEVEL_WORDS:
+            return (f"`{first_word}` starts a statement, so it cannot name a field; "
+                    f"use another name and read the column with `from`, e.g. `{first_word}_name from {first_word}`")
+        form = _STATEMENT_FORMS.get(first_word)
         if err.token.type == "_NL":
             return f"the line stops early; the form is {form}" if form else "the line stops early; complete the statement"
         if form:

@@ -380,7 +380,7 @@ class PayeeEvaluator:
                     value=tr.value_text(value), share=tr.value_text(credit.share), rule=credit.rule,
                 ))
         aggregate = decl.aggregate
-        note = f"{len(values)} transactions"
+        note = f"{len(values)} transaction{'' if len(values) == 1 else 's'}"
         if aggregate == "sum":
             result: Value = sum(values, ZERO)
         elif aggregate == "count":
@@ -553,7 +553,7 @@ class PayeeEvaluator:
         total, adjustment_roots = self.total_bounds(lines, total)
         roots.extend(adjustment_roots)
         roots.append(tr.node("total", "total", total, "money", "sum of the lines", plan.total.span,
-                             note=f"{len(lines)} lines"))
+                             note=f"{len(lines)} line{'' if len(lines) == 1 else 's'}"))
         values = []
         for name in plan.reported:
             value, _ = self.definition(name)

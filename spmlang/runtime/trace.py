@@ -47,7 +47,8 @@ def without_transactions(trace: TraceNode) -> TraceNode:
         return trace
     note = trace.note
     if trace.transactions:
-        listed = f"{len(trace.transactions)} transactions listed above"
+        count = len(trace.transactions)
+        listed = f"{count} transaction{'' if count == 1 else 's'} listed above"
         note = f"{note}; {listed}" if note else listed
     return trace.model_copy(update={
         "transactions": [],
