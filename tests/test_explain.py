@@ -17,6 +17,7 @@ from spmlang.statements.models import (
     InputFile,
     KeyValue,
     Line,
+    LineItem,
     PeriodRef,
     PlanRef,
     SourceSpan,
@@ -252,3 +253,19 @@ def test_explain_shared_measure_printed_once() -> None:
     # The first component prints 1 + 1 + 1000 lines, each of the other 49
     # prints 3, and the total prints 1 + 50 x 2, plus 50 blank lines between roots.
     assert len(output) == 1002 + 49 * 3 + 101 + 50
+
+
+def test_explain_lists_itemized_amounts():
+    # Items 0.015 and 0.025 round half-up to 0.02 and 0.03; the line pays 0.05.
+    line = Line(
+        name="commission", label="Commission", kind="component", amount="0.05", unrounded="0.040",
+        items=[
+            LineItem(transaction="D1", amount="0.02", unrounded="0.015"),
+            LineItem(transaction="D22", amount="0.03", unrounded="0.025"),
+        ],
+    )
+    root = money("commission", "0.040", kind="component")
+    text = explain(make_statement([root], [line], total="0.05"), "commission")
+    assert "  per transaction (paid, unrounded):\n" in text
+    assert "    D1             0.02  0.015\n" in text
+    assert "    D22            0.03  0.025\n" in text

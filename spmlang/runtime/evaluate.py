@@ -571,7 +571,7 @@ class PayeeEvaluator:
             limit = self.round(limit)
             applies = total > limit if bound.kind == "cap" else total < limit
             if not applies:
-                roots.append(tr.node(f"total {bound.kind}", bound.kind, limit, "money", bound.value.text,
+                roots.append(tr.node(f"total_{bound.kind}", bound.kind, limit, "money", bound.value.text,
                                      bound.span, note="not reached", children=children))
                 continue
             adjustment = limit - total

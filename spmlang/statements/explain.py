@@ -45,11 +45,25 @@ def explain(statement: Statement, line: str | None = None) -> str:
         return "The statement has no derivation trace.\n"
 
     writer = _TreeWriter(statement.currency)
+    items_by_line = {entry.name: entry.items for entry in statement.lines if entry.items}
     for index, root in enumerate(roots):
         if index > 0:
             writer.output.append("")
         writer.write_tree(root)
+        writer.output.extend(_item_rows(items_by_line.get(root.name, [])))
     return "\n".join(writer.output) + "\n"
+
+
+def _item_rows(items: list) -> list[str]:
+    """List an itemized line's amount per transaction, paid and unrounded."""
+    if not items:
+        return []
+    id_width = max(len(item.transaction) for item in items)
+    rows = [f"{INDENT}per transaction (paid, unrounded):"]
+    for item in items:
+        rows.append(f"{INDENT * 2}{item.transaction:<{id_width}}  {format_amount(item.amount):>14}  "
+                    f"{format_amount(item.unrounded)}")
+    return rows
 
 
 class _SubtreeIds:
