@@ -341,7 +341,7 @@ def write_outputs(result: RunResult, options: RunOptions, plan: ir.Plan) -> list
                 files.append(_write(staging, f"statements/{stem}.txt", statement_to_text(statement)))
         if "csv" in options.formats:
             files.append(_write(staging, "payouts.csv", payout_lines_csv(result.statements)))
-        files.append(_write(staging, MANIFEST, manifest_json(result, options, plan, files)))
+        files.append(_write(staging, MANIFEST, manifest_json(result, options, plan, files, staging)))
         if options.rejects is not None:
             write_rejects(options.rejects, result)
         if out.exists():
@@ -399,7 +399,13 @@ def reconciliation_dict(recon: Reconciliation | None) -> dict | None:
     }
 
 
-def manifest_json(result: RunResult, options: RunOptions, plan: ir.Plan, files: list[str]) -> str:
+def _sha256_of(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def manifest_json(result: RunResult, options: RunOptions, plan: ir.Plan, files: list[str],
+                  staging_root: Path) -> str:
+    """Describe a run: plan, inputs, periods, overrides, totals, reconciliation and each file's hash."""
     total = sum((Decimal(s.total) for s in result.statements), Decimal(0))
     manifest = {
         "plan": {"name": plan.name, "version": plan.version, "file": options.plan, "sha256": plan.sha256},
@@ -411,6 +417,7 @@ def manifest_json(result: RunResult, options: RunOptions, plan: ir.Plan, files: 
         "currency": plan.currency,
         "reconciliation": reconciliation_dict(result.reconciliation),
         "files": sorted(files),
+        "file_sha256": {name: _sha256_of(staging_root / name) for name in sorted(files)},
     }
     return json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
 

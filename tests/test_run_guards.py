@@ -215,3 +215,15 @@ def test_empty_ledger_needs_flag(workdir):
     assert allowed.exit_code == 0, allowed.stderr
     statement = json.loads((workdir / "out" / "statements" / "R1_2027-Q1.json").read_text())
     assert statement["total"] == "0.00"
+
+
+def test_manifest_hashes_every_file(workdir):
+    import hashlib
+
+    write_ledger(workdir, "D1,R1,2027-01-05,100\n")
+    assert run(workdir).exit_code == 0
+    out = workdir / "out"
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["file_sha256"]) == set(manifest["files"])
+    for name, digest in manifest["file_sha256"].items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest
