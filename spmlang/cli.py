@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from spmlang.compiler import compile_file
+from spmlang.compiler import Compiled, compile_file
 from spmlang.diagnostics import InputError, PlanError, render
 from spmlang.runtime.crediting import Reconciliation
 from spmlang.runtime.values import EvaluationError
@@ -42,6 +42,15 @@ def _sources_for(diagnostics) -> dict[str, str]:
     return sources
 
 
+def _compile(path: str) -> Compiled | None:
+    """Compile a plan file, or print why the file cannot be read and return None."""
+    try:
+        return compile_file(path)
+    except InputError as err:
+        click.echo(f"error: {err}", err=True)
+        return None
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="spmlang")
 def main() -> None:
@@ -54,17 +63,16 @@ def check(plans: tuple[str, ...]) -> None:
     """Check plan files and report every problem found."""
     errors = 0
     for path in plans:
-        try:
-            compiled = compile_file(path)
-        except InputError as err:
-            click.echo(f"error: {err}", err=True)
+        compiled = _compile(path)
+        if compiled is None:
             errors += 1
             continue
         _print_diagnostics(compiled.diagnostics, {compiled.file: compiled.text})
         errors += sum(1 for d in compiled.diagnostics if d.is_error)
         warnings = sum(1 for d in compiled.diagnostics if not d.is_error)
         if compiled.ok:
-            click.echo(f"{path}: ok" + (f" ({warnings} warnings)" if warnings else ""))
+            noted = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+            click.echo(f"{path}: ok{noted}")
     if errors:
         click.echo(f"{errors} error{'s' if errors != 1 else ''} found", err=True)
         sys.exit(1)
@@ -218,10 +226,8 @@ def test_command(plans: tuple[str, ...]) -> None:
 
     failed = 0
     for path in plans:
-        try:
-            compiled = compile_file(path)
-        except InputError as err:
-            click.echo(f"error: {err}", err=True)
+        compiled = _compile(path)
+        if compiled is None:
             failed += 1
             continue
         if not compiled.ok:

@@ -184,9 +184,12 @@ class PlanTransformer(Transformer):
     def band(self, meta, children):
         lower, upper, value = children
         span = self._line_span(meta)
+        return s.Band(lower, upper, value, span, self._band_text(span))
+
+    def _band_text(self, span: Span) -> str:
+        """Return a band as written in the plan, e.g. "100% to 150%"."""
         written = self.lines[span.line - 1][span.column - 1:] if span.line <= len(self.lines) else ""
-        text = written.split("=>", 1)[0].strip()
-        return s.Band(lower, upper, value, span, text)
+        return written.split("=>", 1)[0].strip()
 
     def from_bound(self, meta, children):
         return s.Bound(children[0], True)
@@ -197,8 +200,7 @@ class PlanTransformer(Transformer):
     def below_band(self, meta, children):
         upper, value = children
         span = self._line_span(meta)
-        written = self.lines[span.line - 1][span.column - 1:] if span.line <= len(self.lines) else ""
-        return s.Band(s.Bound(None, False), s.Bound(upper, False), value, span, written.split("=>", 1)[0].strip())
+        return s.Band(s.Bound(None, False), s.Bound(upper, False), value, span, self._band_text(span))
 
     def to_bound(self, meta, children):
         return s.Bound(children[0], False)
