@@ -53,8 +53,8 @@ class PlanError(Exception):
 class InputError(Exception):
     """Raised when an input file (ledger, roster, statement) cannot be used at all.
 
-    The message names the file and, where one applies, the line or row, and
-    says what to do.
+    The message names the file and, where one applies, the line or row. It
+    ends with the fix.
     """
 
 

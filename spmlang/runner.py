@@ -266,7 +266,7 @@ def _prepare_out(out: Path) -> None:
 
 
 def _check_only_spm_files(out: Path) -> None:
-    """Refuse to replace an earlier output folder that holds files spm did not write there."""
+    """Raise InputError when an earlier output folder contains files that spm did not write there."""
     try:
         listed = set(json.loads((out / MANIFEST).read_text(encoding="utf-8")).get("files", []))
     except (OSError, ValueError, AttributeError):
@@ -279,7 +279,7 @@ def _check_only_spm_files(out: Path) -> None:
     )
     if extra:
         shown = ", ".join(extra[:5]) + (" ..." if len(extra) > 5 else "")
-        raise InputError(f"--out {out} holds files that spm did not write ({shown}); move them away or "
+        raise InputError(f"--out {out} contains files that spm did not write ({shown}); move them away or "
                          "choose a new folder, because a new run replaces the whole folder")
 
 

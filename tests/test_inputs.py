@@ -206,7 +206,7 @@ def test_percent_accepted_forms(text, expected):
 
 
 def test_percent_bare_number_above_one_rejected():
-    # "12.5" could be 12.5% or the fraction 12.5 (1250%), so the column must say which.
+    # "12.5" could be 12.5% or the fraction 12.5 (1250%), so the column must declare its form.
     problem = reason("12.5", PERCENT)
     assert problem.startswith("12.5 has no % sign, so it could mean 12.5% or 1250%")
     assert '`: percent "12.5"`' in problem

@@ -34,7 +34,7 @@ DATE_FORMATS = {
 }
 # Names of the lines and values a statement adds itself.
 RESERVED_NAMES = ("total", "total_cap", "total_floor", "rounding")
-# How a percent column without % signs reads: `: percent "12.5"` or `: percent "0.125"`.
+# Declared forms of a percent column without % signs: `: percent "12.5"` or `: percent "0.125"`.
 PERCENT_FORMS = {"12.5": "points", "0.125": "fraction"}
 # Ledger fields the runtime itself reads, with the unit each must have.
 LEDGER_ROLES = {"id": "text", "payee": "text", "date": "date"}
@@ -561,8 +561,8 @@ class Checker:
     def check_test_value(self, item: s.Assignment, unit: str, is_input: bool) -> None:
         """Check that a literal in a plan test has the unit of what it sets or expects.
 
-        A bare number above 1 for a percentage input is rejected as in a roster
-        column; an expected ratio such as 1.45 is a fraction, as the plan computes it.
+        A bare number above 1 for a percentage input is rejected, as in a roster
+        column. An expected ratio such as 1.45 is a fraction, because the plan computes it so.
         """
         literal = item.value.operand if isinstance(item.value, s.Unary) else item.value
         if not isinstance(literal, s.Literal) or unit in ("error", "rating", "date", "bool", "text"):

@@ -176,8 +176,8 @@ class ExpressionChecker:
         return before.endswith("(") and after.startswith(")")
 
     def _otherwise(self, expr: s.Otherwise, scope: Scope) -> ir.Expr:
-        # `a otherwise 0 + b` reads as `a otherwise (0 + b)`: the fallback takes everything to
-        # its right. A reader easily expects `(a otherwise 0) + b`, so the plan must say which.
+        # `a otherwise 0 + b` parses as `a otherwise (0 + b)` because the fallback takes everything
+        # to its right. A reader easily expects `(a otherwise 0) + b`, so brackets are required.
         if isinstance(expr.fallback, (s.Binary, s.Otherwise)) and not self._parenthesized(expr.fallback.span):
             fallback = self.text(expr.fallback.span)
             self.error("E208", f"`otherwise` takes all of `{fallback}` as its fallback", expr.fallback.span,

@@ -584,7 +584,7 @@ def _build_parser(spec: FieldSpec, guard: _CurrencyGuard | None) -> Callable[[st
 
 @functools.lru_cache(maxsize=256)
 def _cached_parser(spec: FieldSpec) -> Callable[[str], object]:
-    # A guard that knows the plan's currency only compares each cell with it, so sharing it is safe.
+    # A guard given the plan's currency only compares each cell with it, so sharing it is safe.
     return _build_parser(spec, guard=_CurrencyGuard(spec.currency) if spec.currency else None)
 
 

@@ -101,7 +101,7 @@ class Line(_Model):
     name: str
     label: str
     kind: Literal["component", "rounding", "adjustment"]
-    amount: DecimalText = Field(description="Amount paid, rounded as the plan says")
+    amount: DecimalText = Field(description="Amount paid, rounded where the plan's rounding setting puts it")
     unrounded: DecimalText
     items: list[LineItem] = Field(default_factory=list)
 
