@@ -66,11 +66,13 @@ def _run_one(plan: ir.Plan, test: ir.TestDecl) -> Outcome:
             raise ValueError(f"line {const.span.line}: the roster has no attribute `{name}` (attributes: {known})")
         ratings = tuple(e.key for e in plan.rubrics[decl.rubric].entries) if decl.rubric else ()
         attributes[name] = _convert(const, decl.unit, f"attribute `{name}`", ratings)
+
     params: dict[str, Value] = {}
     for name, const in test.params:
         if name not in plan.params:
             raise ValueError(f"line {const.span.line}: the plan has no parameter `{name}`")
         params[name] = _convert(const, plan.params[name].value.unit, f"parameter `{name}`")
+
     credits: list[Credit] = []
     rules = _RowRules(plan, params)
     for index, (deal, span) in enumerate(zip(test.deals, test.deal_spans), start=1):
@@ -93,6 +95,7 @@ def _run_one(plan: ir.Plan, test: ir.TestDecl) -> Outcome:
             continue
         credits.append(Credit(str(values["id"]), span.line, date if isinstance(date, datetime.date) else None,
                               values, ONE, OWNER_RULE))
+
     result = PayeeEvaluator(plan, TEST_PAYEE, attributes, credits, period.label, params).run()
     lines = {line.name: line.amount for line in result.lines}
     reported = {name: value for name, value, _ in result.values}

@@ -542,6 +542,7 @@ class PayeeEvaluator:
                     note += "; items rounded so that they add up to it"
             lines.append(LineResult(decl.name, decl.label, "component", value, amount, rounded_items))
             roots.append(trace.model_copy(update={"note": f"pays {tr.value_text(amount)}: {note}"}))
+
         if level == "statement":
             unrounded_total = sum((line.unrounded for line in lines), ZERO)
             total = self.round(unrounded_total)
@@ -550,6 +551,7 @@ class PayeeEvaluator:
                 lines.append(LineResult("rounding", "Rounding difference", "rounding", total - shown, total - shown))
         else:
             total = sum((line.amount for line in lines), ZERO)
+
         total, adjustment_roots = self.total_bounds(lines, total)
         roots.extend(adjustment_roots)
         roots.append(tr.node("total", "total", total, "money", "sum of the lines", plan.total.span,
